@@ -1,0 +1,20 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_CONFIG_HPP
+#define BOOST_TEMPFM_CONFIG_HPP
+
+#define BOOST_TEMPFM_VERSION_MAJOR 0
+#define BOOST_TEMPFM_VERSION_MINOR 1
+#define BOOST_TEMPFM_VERSION_PATCH 0
+// MMmmpp, like BOOST_VERSION.
+#define BOOST_TEMPFM_VERSION \
+  (BOOST_TEMPFM_VERSION_MAJOR * 10000 + BOOST_TEMPFM_VERSION_MINOR * 100 + BOOST_TEMPFM_VERSION_PATCH)
+
+// The shared library is built with -fvisibility=hidden; BOOST_TEMPFM_DECL marks the public ABI.
+#if defined(__GNUC__) || defined(__clang__)
+#define BOOST_TEMPFM_DECL __attribute__((visibility("default")))
+#else
+#define BOOST_TEMPFM_DECL
+#endif
+
+#endif  // BOOST_TEMPFM_CONFIG_HPP

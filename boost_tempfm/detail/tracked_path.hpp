@@ -1,0 +1,61 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_DETAIL_TRACKED_PATH_HPP
+#define BOOST_TEMPFM_DETAIL_TRACKED_PATH_HPP
+
+#include <boost_tempfm/config.hpp>
+
+#include <boost/filesystem/path.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace boost_tempfm {
+namespace detail {
+
+class manager_state;
+
+// The common part of temp_file and temp_dir: a path that a manager tracks, removed when this
+// object dies. Move-only. An empty tracked_path (default-constructed, moved-from, released,
+// removed, or made with remove=false) owns nothing and its destructor does nothing.
+class BOOST_TEMPFM_DECL tracked_path {
+ public:
+  tracked_path() noexcept = default;
+  tracked_path(std::shared_ptr<manager_state> state, boost::filesystem::path p, std::uint64_t id) noexcept;
+  tracked_path(tracked_path&& other) noexcept;
+  tracked_path& operator=(tracked_path&& other) noexcept;
+  tracked_path(const tracked_path&) = delete;
+  tracked_path& operator=(const tracked_path&) = delete;
+  // Removes the path if it is still tracked (not released, not already removed by cleanup_all).
+  // Never throws: a failure is logged as a warning and the entry stays tracked by the manager, so
+  // cleanup_all() reports it and exit-time cleanup tries again.
+  ~tracked_path();
+
+  // The absolute path; empty once released or removed.
+  const boost::filesystem::path& path() const noexcept { return path_; }
+
+  // True while this handle will remove its path when it dies.
+  bool owns() const noexcept { return state_ != nullptr; }
+
+  // Stops managing the path: it stays on disk, the manager forgets it. Returns the path.
+  boost::filesystem::path release() noexcept;
+
+  // Removes the path now and reports failure (the destructor only logs). After success the handle
+  // is empty. On failure the handle keeps owning the path; the throwing overload throws
+  // boost::filesystem::filesystem_error naming the path and the reason.
+  void remove();
+  void remove(boost::system::error_code& ec) noexcept;
+
+ private:
+  void reset_() noexcept;
+
+  std::shared_ptr<manager_state> state_;
+  boost::filesystem::path path_;
+  std::uint64_t id_ = 0;
+};
+
+}  // namespace detail
+}  // namespace boost_tempfm
+
+#endif  // BOOST_TEMPFM_DETAIL_TRACKED_PATH_HPP

@@ -1,0 +1,36 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_LOG_HPP
+#define BOOST_TEMPFM_LOG_HPP
+
+// What boost_tempfm tells Boost.Log. Every removal (and every failed one) is a record on the
+// channel "boost_tempfm" (attribute "Channel", std::string) with the attribute "Severity" of type
+// boost::log::trivial::severity_level, a human-readable message, and these attributes:
+//   "TempfmPath"    std::string  the absolute path
+//   "TempfmKind"    std::string  "file", "directory" or "symlink"
+//   "TempfmBytes"   std::uintmax_t  bytes freed (sizes of the regular files removed)
+//   "TempfmReason"  std::string  one of the reason names below
+// Severities: debug for a removal at scope end or by remove(), info for removals by
+// cleanup_all(), the manager's destructor and exit, warning for every failure.
+//
+// Silence: Boost.Log prints every record to stdout through its built-in default sink as long as
+// no sink is added to the core. To keep an application's stdout clean, boost_tempfm adds one sink
+// to the core when the first manager is made: it accepts no record, so it costs one filter call per
+// record, and its only effect is that the built-in default sink is no longer used. An application
+// that wants output adds its own sink, as it would anyway.
+
+#include <boost_tempfm/config.hpp>
+
+namespace boost_tempfm {
+
+enum class cleanup_reason { scope_end, remove_call, cleanup_all, manager_destroyed, exit };
+
+// "scope end", "remove()", "cleanup_all", "manager destroyed", "exit".
+BOOST_TEMPFM_DECL const char* to_string(cleanup_reason r) noexcept;
+
+// The channel name, "boost_tempfm".
+BOOST_TEMPFM_DECL const char* log_channel() noexcept;
+
+}  // namespace boost_tempfm
+
+#endif  // BOOST_TEMPFM_LOG_HPP

@@ -1,0 +1,23 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_TEMP_DIR_HPP
+#define BOOST_TEMPFM_TEMP_DIR_HPP
+
+#include <boost_tempfm/detail/tracked_path.hpp>
+
+namespace boost_tempfm {
+
+// Move-only handle to a temporary directory (mode 0700), removed recursively with everything in it.
+//   path()    the absolute path (empty once released or removed)
+//   release() stop managing it; it stays on disk; returns the path
+//   remove()  remove it now, reporting failure (throwing and error_code overloads)
+//   ~temp_dir() removes it, also during exception unwinding; never throws
+class temp_dir : public detail::tracked_path {
+ public:
+  using detail::tracked_path::tracked_path;
+  temp_dir() noexcept = default;
+};
+
+}  // namespace boost_tempfm
+
+#endif  // BOOST_TEMPFM_TEMP_DIR_HPP

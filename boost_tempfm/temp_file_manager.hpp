@@ -1,0 +1,82 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_TEMP_FILE_MANAGER_HPP
+#define BOOST_TEMPFM_TEMP_FILE_MANAGER_HPP
+
+#include <boost_tempfm/config.hpp>
+#include <boost_tempfm/error.hpp>
+#include <boost_tempfm/temp_dir.hpp>
+#include <boost_tempfm/temp_file.hpp>
+
+#include <boost/filesystem/path.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace boost_tempfm {
+
+// Creates temporary files and directories under one root and removes them: when their handle
+// dies, on cleanup_all(), when the manager is destroyed, and at normal process exit.
+// Thread-safe: any number of threads may use one manager at once.
+class BOOST_TEMPFM_DECL temp_file_manager {
+ public:
+  // prefix: default name prefix of what this manager creates (no '/' and no NUL).
+  // base_dir: the root. Empty means the private per-user root: $BOOST_TEMPFM_ROOT if set, else
+  //   <system temp dir>/tempfm-<uid>; it is created 0700 if missing and refused if it exists
+  //   but is not a directory owned by this user without access for group and others.
+  //   A non-empty base_dir is created (0700) if missing and must be a writable directory.
+  // Throws boost::filesystem::filesystem_error naming the path and the reason; creates nothing
+  // when the arguments are bad.
+  explicit temp_file_manager(std::string prefix = "tempfm_", boost::filesystem::path base_dir = {});
+  // Removes everything this manager still tracks (see cleanup_all). Never throws.
+  ~temp_file_manager();
+  temp_file_manager(const temp_file_manager&) = delete;
+  temp_file_manager& operator=(const temp_file_manager&) = delete;
+
+  // A new empty file <root>/<prefix><16 random hex digits><suffix>, created with
+  // O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC and mode 0600. A name collision is retried, never
+  // overwritten. remove=false (the spec's delete=False): the file is neither tracked nor removed.
+  temp_file create_temp_file(const std::string& suffix = "",
+                             const std::optional<std::string>& prefix = std::nullopt,
+                             bool remove = true);
+
+  // A new empty directory <root>/<prefix><16 random hex digits>, mode 0700.
+  temp_dir create_temp_dir(const std::optional<std::string>& prefix = std::nullopt);
+
+  // Tracks an existing file, directory or symlink (removed as a link; its target is untouched)
+  // for removal by cleanup_all() or at exit. Relative paths are made absolute now. Registering a
+  // path already tracked does nothing. Refused: a path that does not exist, and the root itself
+  // or any directory that contains it.
+  void register_file(const boost::filesystem::path& path);
+  void register_file(const boost::filesystem::path& path, boost::system::error_code& ec);
+
+  // Removes everything this manager tracks and this process owns, including paths of handles
+  // that are still alive (their destructors then do nothing). Idempotent. After trying every
+  // entry, throws cleanup_error listing the failures; failed entries stay tracked.
+  void cleanup_all();
+  void cleanup_all(boost::system::error_code& ec) noexcept;
+
+  // The number of paths currently tracked.
+  std::size_t tracked_count() const;
+
+  // The canonical absolute root.
+  const boost::filesystem::path& base_dir() const noexcept;
+
+  // The default name prefix given to the constructor.
+  const std::string& prefix() const noexcept;
+
+ private:
+  std::shared_ptr<detail::manager_state> state_;
+};
+
+// The process-wide manager: constructed on first call with the default prefix and root, never
+// destroyed; what it still tracks is removed at normal process exit. Throws like the constructor
+// (a later call tries again).
+BOOST_TEMPFM_DECL temp_file_manager& get_temp_manager();
+
+}  // namespace boost_tempfm
+
+#endif  // BOOST_TEMPFM_TEMP_FILE_MANAGER_HPP

@@ -1,0 +1,14 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_TEMPFM_HPP
+#define BOOST_TEMPFM_TEMPFM_HPP
+
+// Umbrella header.
+#include <boost_tempfm/config.hpp>
+#include <boost_tempfm/error.hpp>
+#include <boost_tempfm/log.hpp>
+#include <boost_tempfm/temp_dir.hpp>
+#include <boost_tempfm/temp_file.hpp>
+#include <boost_tempfm/temp_file_manager.hpp>
+
+#endif  // BOOST_TEMPFM_TEMPFM_HPP

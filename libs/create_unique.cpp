@@ -1,0 +1,76 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#include "detail/create_unique.hpp"
+
+#include "detail/errors.hpp"
+
+#include <boost/filesystem/operations.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace boost_tempfm {
+namespace detail {
+namespace {
+
+void check_affix(const boost::filesystem::path& dir, const std::string& s, const char* which) {
+  if (s.find('/') != std::string::npos)
+    throw_errno(std::string(which) + " \"" + s + "\" holds a path separator", dir, EINVAL);
+  if (s.find('\0') != std::string::npos) throw_errno(std::string(which) + " holds a NUL character", dir, EINVAL);
+}
+
+// unique_path() replaces each '%' of its model with a random hex digit (from getrandom()).
+boost::filesystem::path random_model(std::size_t digits) {
+  static const boost::filesystem::path model(std::string(random_digits, '%'));
+  return digits == random_digits ? model : boost::filesystem::path(std::string(digits, '%'));
+}
+
+}  // namespace
+
+void validate_affixes(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
+                      std::size_t name_max) {
+  check_affix(dir, prefix, "prefix");
+  check_affix(dir, suffix, "suffix");
+  const std::size_t len = prefix.size() + random_digits + suffix.size();
+  if (len > name_max)
+    throw_errno("a name of " + std::to_string(len) + " bytes (prefix " + std::to_string(prefix.size()) +
+                    " + " + std::to_string(random_digits) + " random + suffix " + std::to_string(suffix.size()) +
+                    ") exceeds the filesystem's limit of " + std::to_string(name_max),
+                dir, ENAMETOOLONG);
+}
+
+boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
+                                      const std::string& suffix, entry_kind kind, std::size_t name_max,
+                                      std::size_t digits) {
+  validate_affixes(dir, prefix, suffix, name_max);
+  constexpr int max_attempts = 100;
+  boost::filesystem::path p;
+  std::string name;
+  name.reserve(prefix.size() + random_digits + suffix.size());
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    name.assign(prefix);
+    name += boost::filesystem::unique_path(random_model(digits)).native();
+    name += suffix;
+    p = dir / name;
+    if (kind == entry_kind::file) {
+      int fd = ::open(p.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, S_IRUSR | S_IWUSR);
+      if (fd >= 0) {
+        ::close(fd);
+        return p;
+      }
+    } else if (::mkdir(p.c_str(), S_IRWXU) == 0) {
+      return p;
+    }
+    const int err = errno;
+    if (err != EEXIST)
+      throw_errno(kind == entry_kind::file ? "cannot create temporary file" : "cannot create temporary directory", p,
+                  err);
+  }
+  throw_errno("no free name after " + std::to_string(max_attempts) + " attempts", p, EEXIST);
+}
+
+}  // namespace detail
+}  // namespace boost_tempfm

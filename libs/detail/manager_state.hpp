@@ -1,0 +1,83 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_LIBS_MANAGER_STATE_HPP
+#define BOOST_TEMPFM_LIBS_MANAGER_STATE_HPP
+
+#include "create_unique.hpp"
+#include "safe_remove.hpp"
+
+#include <boost_tempfm/error.hpp>
+#include <boost_tempfm/log.hpp>
+
+#include <boost/filesystem/path.hpp>
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace boost_tempfm {
+namespace detail {
+
+// What one manager tracks, shared by the manager and its live handles (so a handle may outlive
+// its manager). Keyed by the absolute path string: a path is tracked at most once. Each entry
+// records the process that made it, so a child made by fork() never removes its parent's files.
+class manager_state {
+ public:
+  manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max);
+  ~manager_state();
+  manager_state(const manager_state&) = delete;
+  manager_state& operator=(const manager_state&) = delete;
+
+  const boost::filesystem::path& root() const noexcept { return root_; }
+  const std::string& prefix() const noexcept { return prefix_; }
+  std::size_t name_max() const noexcept { return name_max_; }
+
+  // Starts tracking p for this process. Returns the entry's id, or 0 if p was tracked already.
+  std::uint64_t track(const boost::filesystem::path& p, entry_kind kind);
+
+  // Forgets entry id of p (release()). No removal.
+  void untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;
+
+  // Removes entry id of p if this process owns it and it is still tracked; an entry owned by
+  // another process (inherited through fork) is forgotten without removal. On failure the entry is
+  // tracked again and the error returned. Logs the outcome.
+  boost::system::error_code remove_one(const boost::filesystem::path& p, std::uint64_t id,
+                                       cleanup_reason why) noexcept;
+
+  // Removes every entry this process owns; forgets inherited ones. Failed entries stay tracked.
+  std::vector<removal_failure> remove_all(cleanup_reason why) noexcept;
+
+  std::size_t size() const;
+
+  // For the fork handlers (process_hooks.cpp).
+  void lock() { mu_.lock(); }
+  void unlock() { mu_.unlock(); }
+
+ private:
+  struct entry {
+    std::uint64_t id;
+    entry_kind kind;
+    pid_t owner;
+  };
+
+  const std::string prefix_;
+  const boost::filesystem::path root_;
+  const std::size_t name_max_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, entry> entries_;
+  std::uint64_t next_id_ = 1;
+};
+
+// Process-wide hooks: every live manager_state is listed so that exit() removes what each still
+// tracks and fork() never inherits a locked state. register_state installs the hooks on first use.
+void register_state(manager_state* s);
+void unregister_state(manager_state* s) noexcept;
+
+}  // namespace detail
+}  // namespace boost_tempfm
+
+#endif

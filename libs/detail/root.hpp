@@ -1,0 +1,30 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_LIBS_ROOT_HPP
+#define BOOST_TEMPFM_LIBS_ROOT_HPP
+
+#include <boost/filesystem/path.hpp>
+
+#include <cstddef>
+
+namespace boost_tempfm {
+namespace detail {
+
+struct resolved_root {
+  boost::filesystem::path path;  // canonical, absolute
+  std::size_t name_max;          // longest file name the root's filesystem takes
+};
+
+// The name of the environment variable that overrides the default root.
+constexpr const char* root_env = "BOOST_TEMPFM_ROOT";
+
+// Empty base_dir: $BOOST_TEMPFM_ROOT, else <temp_directory_path()>/tempfm-<euid>; created 0700
+// if missing, refused unless it is a real directory (not a symlink) owned by the effective user
+// with no permission bits for group and others. Non-empty base_dir: created (0700) if missing,
+// must be a directory this process can write and search. Throws filesystem_error naming the path.
+resolved_root resolve_root(const boost::filesystem::path& base_dir);
+
+}  // namespace detail
+}  // namespace boost_tempfm
+
+#endif

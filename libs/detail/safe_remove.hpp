@@ -1,0 +1,36 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_LIBS_SAFE_REMOVE_HPP
+#define BOOST_TEMPFM_LIBS_SAFE_REMOVE_HPP
+
+#include <boost/filesystem/path.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+
+namespace boost_tempfm {
+namespace detail {
+
+enum class found_kind { none, file, directory, symlink };
+
+struct removal_result {
+  found_kind kind = found_kind::none;  // what was at the path; none if it was already gone
+  std::uintmax_t bytes = 0;            // sum of st_size of the regular files removed
+  boost::system::error_code ec;        // first failure; empty on success
+  boost::filesystem::path failed_path; // where the first failure happened
+};
+
+// Removes p: a non-directory (a symlink included) is unlinked; a directory is removed with all it
+// holds. Works with *at() calls on descriptors opened with O_NOFOLLOW, so it never follows a
+// symlink, also one swapped in during the removal: nothing outside p is removed or changed.
+// Directories inside p without read, write or search permission are given 0700 (through a
+// descriptor that pins the directory) and the removal goes on. A p that does not exist is success
+// with kind none. Never throws.
+removal_result remove_tree(const boost::filesystem::path& p) noexcept;
+
+const char* kind_name(found_kind k) noexcept;
+
+}  // namespace detail
+}  // namespace boost_tempfm
+
+#endif

@@ -1,0 +1,35 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#include "detail/errors.hpp"
+
+#include <boost_tempfm/error.hpp>
+
+#include <utility>
+
+namespace boost_tempfm {
+namespace detail {
+
+void throw_error(const std::string& what, const boost::filesystem::path& p, boost::system::error_code ec) {
+  throw boost::filesystem::filesystem_error("boost_tempfm: " + what, p, ec);
+}
+
+void throw_errno(const std::string& what, const boost::filesystem::path& p, int err) {
+  throw_error(what, p, boost::system::error_code(err, boost::system::system_category()));
+}
+
+}  // namespace detail
+
+namespace {
+boost::filesystem::path first_path(const std::vector<removal_failure>& f) {
+  return f.empty() ? boost::filesystem::path() : f.front().path;
+}
+boost::system::error_code first_code(const std::vector<removal_failure>& f) {
+  return f.empty() ? boost::system::error_code() : f.front().code;
+}
+}  // namespace
+
+cleanup_error::cleanup_error(const std::string& what, std::vector<removal_failure> failures)
+    : boost::filesystem::filesystem_error(what, first_path(failures), first_code(failures)),
+      failures_(std::move(failures)) {}
+
+}  // namespace boost_tempfm

@@ -1,0 +1,254 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#include "detail/safe_remove.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace boost_tempfm {
+namespace detail {
+namespace {
+
+using boost::system::error_code;
+using boost::system::system_category;
+
+class fd_guard {
+ public:
+  explicit fd_guard(int fd = -1) noexcept : fd_(fd) {}
+  ~fd_guard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Gives the directory `name` in `parent_fd` mode 0700 without following a symlink: an O_PATH
+// descriptor opened with O_NOFOLLOW|O_DIRECTORY pins the directory itself, and chmod goes through
+// /proc/self/fd to exactly that inode (as glibc's fchmodat(AT_SYMLINK_NOFOLLOW) does).
+int chmod_dir_nofollow(int parent_fd, const char* name) noexcept {
+  int fd = ::openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  fd_guard g(fd);
+  char proc[64];
+  std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (::chmod(proc, S_IRWXU) == 0) return 0;
+  int err = errno;
+  if (err != ENOENT) return err;
+  // No /proc: glibc's fchmodat refuses symlinks with AT_SYMLINK_NOFOLLOW.
+  return ::fchmodat(parent_fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+}
+
+// Opens the directory `name` in parent_fd for reading without following a symlink. When it is
+// not readable or searchable, gives it 0700 and tries once more. Returns the fd or -errno.
+int open_dir(int parent_fd, const char* name) noexcept {
+  const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::openat(parent_fd, name, flags);
+  if (fd >= 0) return fd;
+  if (errno != EACCES) return -errno;
+  if (int err = chmod_dir_nofollow(parent_fd, name)) return -err;
+  fd = ::openat(parent_fd, name, flags);
+  return fd >= 0 ? fd : -errno;
+}
+
+struct frame {
+  int fd;        // the directory being emptied
+  DIR* dir;      // its stream (owns fd)
+  std::string name;  // its name in the parent frame's directory
+  std::string path;  // for error messages
+  bool chmodded;     // already given 0700
+};
+
+class remover {
+ public:
+  explicit remover(removal_result& r) : r_(r) {}
+  ~remover() {
+    for (frame& f : stack_) ::closedir(f.dir);
+  }
+  remover(const remover&) = delete;
+  remover& operator=(const remover&) = delete;
+
+  // Removes `name` in parent_fd; `path` names it in errors.
+  void remove_entry(int parent_fd, const std::string& name, const std::string& path) {
+    struct stat st;
+    if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) fail(errno, path);
+      return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      r_.kind = S_ISLNK(st.st_mode) ? found_kind::symlink : found_kind::file;
+      if (::unlinkat(parent_fd, name.c_str(), 0) == 0) {
+        if (S_ISREG(st.st_mode)) r_.bytes += static_cast<std::uintmax_t>(st.st_size);
+      } else if (errno != ENOENT) {
+        fail(errno, path);
+      }
+      return;
+    }
+    r_.kind = found_kind::directory;
+    remove_dir(parent_fd, name, path);
+  }
+
+ private:
+  void fail(int err, const std::string& path) {
+    if (!r_.ec) {
+      r_.ec = error_code(err, system_category());
+      r_.failed_path = path;
+    }
+  }
+
+  // Pushes a frame for directory `name` in parent_fd. Returns false when it was not a directory
+  // any more (it was swapped; it has then been unlinked as what it now is) or could not be opened.
+  bool push(int parent_fd, const std::string& name, const std::string& path) {
+    int fd = open_dir(parent_fd, name.c_str());
+    if (fd < 0) {
+      int err = -fd;
+      if (err == ENOENT) return false;
+      if (err == ENOTDIR || err == ELOOP) {
+        // Swapped for a symlink or a file since we looked: remove that entry itself.
+        if (::unlinkat(parent_fd, name.c_str(), 0) != 0 && errno != ENOENT) fail(errno, path);
+        return false;
+      }
+      fail(err, path);
+      return false;
+    }
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+      fail(errno, path);
+      ::close(fd);
+      return false;
+    }
+    stack_.push_back(frame{fd, d, name, path, false});
+    return true;
+  }
+
+  // Makes the directory of frame f writable and searchable, once. True if it changed anything.
+  bool make_writable(frame& f) {
+    if (f.chmodded) return false;
+    f.chmodded = true;
+    return ::fchmod(f.fd, S_IRWXU) == 0;
+  }
+
+  // Unlinks a non-directory child of frame f (index fi) whose d_type says it is no directory.
+  // Returns true when it turned out to be a directory that must be descended into.
+  bool unlink_child(std::size_t fi, const char* child, unsigned char type, const std::string& child_path) {
+    for (;;) {
+      frame& f = stack_[fi];
+      struct stat st;
+      bool have_size = false;
+      if (type == DT_REG || type == DT_UNKNOWN) {
+        if (::fstatat(f.fd, child, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+          if (S_ISDIR(st.st_mode)) return true;
+          have_size = S_ISREG(st.st_mode);
+        } else if (errno == EACCES && make_writable(f)) {
+          continue;
+        }
+      }
+      if (::unlinkat(f.fd, child, 0) == 0) {
+        if (have_size) r_.bytes += static_cast<std::uintmax_t>(st.st_size);
+        return false;
+      }
+      int err = errno;
+      if (err == ENOENT) return false;
+      if (err == EISDIR) return true;  // became a directory since readdir
+      if ((err == EACCES || err == EPERM) && make_writable(f)) continue;
+      fail(err, child_path);
+      return false;
+    }
+  }
+
+  void remove_dir(int parent_fd, const std::string& name, const std::string& path) {
+    if (!push(parent_fd, name, path)) return;
+    int empty_retries = 0;
+    while (!stack_.empty()) {
+      const std::size_t fi = stack_.size() - 1;
+      errno = 0;
+      struct dirent* de = ::readdir(stack_[fi].dir);
+      if (de) {
+        const char* child = de->d_name;
+        if (child[0] == '.' && (child[1] == 0 || (child[1] == '.' && child[2] == 0))) continue;
+        std::string child_path = stack_[fi].path + "/" + child;
+        bool is_dir = de->d_type == DT_DIR;
+        if (!is_dir) is_dir = unlink_child(fi, child, de->d_type, child_path);
+        if (is_dir) {
+          std::string child_name(child);
+          push(stack_[fi].fd, child_name, child_path);
+        }
+        continue;
+      }
+      if (errno != 0) fail(errno, stack_[fi].path);
+      // The directory is empty (as far as we could tell): close it and remove it from its parent.
+      frame done = stack_.back();
+      stack_.pop_back();
+      ::closedir(done.dir);
+      const int pfd = stack_.empty() ? parent_fd : stack_.back().fd;
+      for (;;) {
+        if (::unlinkat(pfd, done.name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) break;
+        int err = errno;
+        if ((err == EACCES || err == EPERM) && !stack_.empty() && make_writable(stack_.back())) continue;
+        if ((err == ENOTEMPTY || err == EEXIST) && ++empty_retries <= 3) {
+          // Something was created inside while we emptied it: empty it again.
+          push(pfd, done.name, done.path);
+          break;
+        }
+        fail(err, done.path);
+        break;
+      }
+    }
+  }
+
+  removal_result& r_;
+  std::vector<frame> stack_;
+};
+
+}  // namespace
+
+const char* kind_name(found_kind k) noexcept {
+  switch (k) {
+    case found_kind::file: return "file";
+    case found_kind::directory: return "directory";
+    case found_kind::symlink: return "symlink";
+    case found_kind::none: break;
+  }
+  return "nothing";
+}
+
+removal_result remove_tree(const boost::filesystem::path& p) noexcept {
+  removal_result r;
+  try {
+    const boost::filesystem::path leaf = p.filename();
+    if (!p.is_absolute() || leaf.empty() || leaf == "." || leaf == "..") {
+      r.ec = error_code(EINVAL, system_category());
+      r.failed_path = p.string();
+      return r;
+    }
+    // The parent is opened with O_PATH: it need not be readable, and symlinks in the parent's
+    // own path are followed as the caller named them; only the leaf is never followed.
+    int pfd = ::open(p.parent_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0) {
+      if (errno != ENOENT) {
+        r.ec = error_code(errno, system_category());
+        r.failed_path = p.parent_path();
+      }
+      return r;
+    }
+    fd_guard g(pfd);
+    remover(r).remove_entry(pfd, leaf.string(), p.string());
+  } catch (const std::bad_alloc&) {
+    r.ec = error_code(ENOMEM, system_category());
+    r.failed_path = p;
+  }
+  return r;
+}
+
+}  // namespace detail
+}  // namespace boost_tempfm
