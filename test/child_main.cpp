@@ -1,0 +1,95 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// tempfm_test_child: a real program the tests start with exec, so that exit-time cleanup and the
+// silence of the library are observed in a fresh process, exactly as an application runs.
+//
+//   tempfm_test_child exit   ROOT LIST   use the global and a local manager, then std::exit(0)
+//   tempfm_test_child return ROOT LIST   the same, then return from main
+//   tempfm_test_child sink   ROOT        add a Boost.Log console sink on stdout, create and remove
+//
+// LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
+// "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
+#include <boost_tempfm/tempfm.hpp>
+
+#include <boost/filesystem/operations.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions.hpp>
+#include <boost/log/trivial.hpp>
+#include <boost/log/utility/setup/console.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+namespace fs = boost::filesystem;
+namespace tfm = boost_tempfm;
+
+namespace {
+
+int scenario(const std::string& mode, const fs::path& root, const fs::path& list) {
+  std::ofstream out(list.string());
+  // A local manager that is never destroyed when exit() is called (exit does not unwind).
+  static tfm::temp_file_manager* local_keep = nullptr;
+  tfm::temp_file_manager local("local_", root);
+  local_keep = &local;
+  tfm::temp_file_manager& global = tfm::get_temp_manager();
+
+  // Handles still alive when the process ends.
+  tfm::temp_file f = local.create_temp_file(".mkv");
+  tfm::temp_dir d = global.create_temp_dir("frames_");
+  std::ofstream(( d.path() / "frame1.png").string()) << "png";
+  fs::create_directories(d.path() / "sub");
+  std::ofstream((d.path() / "sub" / "frame2.png").string()) << "png";
+  out << "gone " << f.path().string() << "\n" << "gone " << d.path().string() << "\n";
+
+  // Kept output registered for later cleanup, and a released file.
+  fs::path kept_then_registered = global.create_temp_file(".mkv", std::string("out_"), false).path();
+  global.register_file(kept_then_registered);
+  out << "gone " << kept_then_registered.string() << "\n";
+  fs::path released = local.create_temp_file(".srt").release();
+  out << "kept " << released.string() << "\n";
+  fs::path not_deleted = global.create_temp_file(".txt", std::nullopt, false).path();
+  out << "kept " << not_deleted.string() << "\n";
+  // An outside file registered by path.
+  fs::path outside = root / "external.txt";
+  std::ofstream(outside.string()) << "external";
+  local.register_file(outside);
+  out << "gone " << outside.string() << "\n";
+  out.close();
+
+  if (mode == "exit") std::exit(0);
+  (void)local_keep;
+  return 0;
+}
+
+int with_sink(const fs::path& root) {
+  namespace expr = boost::log::expressions;
+  boost::log::add_console_log(
+      std::cout, boost::log::keywords::format =
+                     (expr::stream << expr::attr<std::string>("Channel") << " | "
+                                   << expr::attr<boost::log::trivial::severity_level>("Severity") << " | "
+                                   << expr::attr<std::string>("TempfmKind") << " | "
+                                   << expr::attr<std::uintmax_t>("TempfmBytes") << " | "
+                                   << expr::attr<std::string>("TempfmReason") << " | " << expr::smessage));
+  tfm::temp_file_manager m("sink_", root);
+  {
+    tfm::temp_file f = m.create_temp_file(".bin");
+    std::ofstream(f.path().string()) << "12345";
+  }
+  tfm::temp_dir d = m.create_temp_dir();
+  std::ofstream((d.path() / "a").string()) << "abc";
+  m.cleanup_all();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))
+    return scenario(argv[1], argv[2], argv[3]);
+  if (argc >= 3 && std::strcmp(argv[1], "sink") == 0) return with_sink(argv[2]);
+  std::cerr << "usage: tempfm_test_child exit|return ROOT LIST | sink ROOT\n";
+  return 2;
+}

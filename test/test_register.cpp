@@ -1,0 +1,133 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// register_file: outside files, dirs and symlinks cleaned later; what is refused.
+#define BOOST_TEST_MODULE test_register
+#include "support.hpp"
+
+#include <boost_tempfm/temp_file_manager.hpp>
+
+using namespace tempfm_test;
+namespace tfm = boost_tempfm;
+
+BOOST_AUTO_TEST_CASE(outside_file_and_dir_removed_by_cleanup_all) {
+  scratch s;
+  tfm::temp_file_manager m("r_", s.dir / "root");
+  const fs::path file = s.dir / "external.txt";
+  write_file(file, "content");
+  const fs::path dir = s.dir / "external_dir";
+  fs::create_directories(dir / "x");
+  write_file(dir / "x" / "y", "z");
+  m.register_file(file);
+  m.register_file(dir);
+  BOOST_TEST(m.tracked_count() == 2u);
+  BOOST_TEST(fs::exists(file));
+  m.cleanup_all();
+  BOOST_TEST(!exists_nofollow(file));
+  BOOST_TEST(!exists_nofollow(dir));
+  BOOST_TEST(m.tracked_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(registered_at_manager_destruction) {
+  scratch s;
+  const fs::path file = s.dir / "out.mkv";
+  {
+    tfm::temp_file_manager m("r_", s.dir / "root");
+    write_file(file, "x");
+    m.register_file(file);
+  }
+  BOOST_TEST(!exists_nofollow(file));
+}
+
+BOOST_AUTO_TEST_CASE(kept_output_registered_later) {
+  // The spec's delete=False flow: keep the file past its scope, register it, clean it later.
+  scratch s;
+  tfm::temp_file_manager m("k_", s.dir);
+  fs::path output;
+  {
+    tfm::temp_file f = m.create_temp_file(".mkv", std::nullopt, false);
+    write_file(f.path(), "content");
+    output = f.path();
+  }
+  BOOST_TEST(fs::exists(output));
+  m.register_file(output);
+  m.cleanup_all();
+  BOOST_TEST(!exists_nofollow(output));
+}
+
+BOOST_AUTO_TEST_CASE(symlink_removed_as_link_target_untouched) {
+  scratch s;
+  tfm::temp_file_manager m("l_", s.dir / "root");
+  fs::create_directories(s.dir / "target_dir");
+  write_file(s.dir / "target_dir" / "data", "keep");
+  write_file(s.dir / "target_file", "keep too");
+  fs::create_directory_symlink(s.dir / "target_dir", s.dir / "link_dir");
+  fs::create_symlink(s.dir / "target_file", s.dir / "link_file");
+  m.register_file(s.dir / "link_dir");
+  m.register_file(s.dir / "link_file");
+  m.cleanup_all();
+  BOOST_TEST(!exists_nofollow(s.dir / "link_dir"));
+  BOOST_TEST(!exists_nofollow(s.dir / "link_file"));
+  BOOST_TEST(read_file(s.dir / "target_dir" / "data") == "keep");
+  BOOST_TEST(read_file(s.dir / "target_file") == "keep too");
+}
+
+BOOST_AUTO_TEST_CASE(relative_path_is_made_absolute_at_registration) {
+  scratch s;
+  tfm::temp_file_manager m("rel_", s.dir / "root");
+  write_file(s.dir / "rel.txt", "x");
+  const fs::path old = fs::current_path();
+  fs::current_path(s.dir);
+  m.register_file("rel.txt");
+  fs::current_path(old);
+  m.cleanup_all();
+  BOOST_TEST(!exists_nofollow(s.dir / "rel.txt"));
+}
+
+BOOST_AUTO_TEST_CASE(registering_twice_tracks_once) {
+  scratch s;
+  tfm::temp_file_manager m("t_", s.dir);
+  write_file(s.dir / "f", "x");
+  m.register_file(s.dir / "f");
+  m.register_file(s.dir / "." / "f");
+  BOOST_TEST(m.tracked_count() == 1u);
+  tfm::temp_file h = m.create_temp_file();
+  m.register_file(h.path());  // already tracked through its handle
+  BOOST_TEST(m.tracked_count() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(missing_path_is_a_clear_error) {
+  scratch s;
+  tfm::temp_file_manager m("t_", s.dir / "root");
+  try {
+    m.register_file(s.dir / "nope");
+    BOOST_FAIL("expected an error");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(e.code().value() == ENOENT);
+    BOOST_TEST(e.path1() == s.dir / "nope");
+  }
+  boost::system::error_code ec;
+  m.register_file(s.dir / "nope", ec);
+  BOOST_TEST(ec.value() == ENOENT);
+  m.register_file("", ec);
+  BOOST_TEST(ec.value() == EINVAL);
+  BOOST_TEST(m.tracked_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(root_and_its_ancestors_are_refused) {
+  scratch s;
+  tfm::temp_file_manager m("t_", s.dir / "a" / "root");
+  tfm::temp_file keep = m.create_temp_file();
+  for (const fs::path& p : {m.base_dir(), m.base_dir().parent_path(), fs::path("/"), s.dir / "a" / "root" / ".",
+                            s.dir / "a" / ".." / "a"}) {
+    try {
+      m.register_file(p);
+      BOOST_FAIL("registering " << p << " must be refused");
+    } catch (const fs::filesystem_error& e) {
+      BOOST_TEST(e.code().value() == EINVAL);
+      BOOST_TEST(std::string(e.what()).find("refusing to register the temp root") != std::string::npos, e.what());
+    }
+  }
+  BOOST_TEST(m.tracked_count() == 1u);
+  m.cleanup_all();
+  BOOST_TEST(fs::is_directory(m.base_dir()));
+}
