@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# boost_tempfm build entry point. From a fresh Debian 12 machine (as root, or with sudo):
+#   ./build.sh demo   install what is missing, build, run the pipeline demo
+#   ./build.sh test   install what is missing, then every check CI runs:
+#                     CMake build (warnings are errors) + ctest, b2 build + tests, the installed
+#                     package and add_subdirectory used downstream, ASan+UBSan, ThreadSanitizer
+#   ./build.sh deps   only install the packages
+# Build trees go to ./out/ (override with OUT=dir). JOBS defaults to 2.
+set -euo pipefail
+cd "$(dirname "$0")"
+SRC=$(pwd)
+OUT=${OUT:-$SRC/out}
+JOBS=${JOBS:-2}
+
+PACKAGES="g++ make cmake libboost1.81-dev libboost-filesystem1.81-dev libboost-log1.81-dev
+  libboost-test1.81-dev libboost-program-options1.81-dev libboost1.81-tools-dev"
+
+deps() {
+  local missing=()
+  for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "build.sh: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configure+build DIR [cmake args...]
+cmake_build() {
+  local dir=$1; shift
+  cmake -S "$SRC" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOOST_TEMPFM_WERROR=ON "$@" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; return 1; }
+  cmake --build "$dir" -j "$JOBS"
+}
+
+passed=0
+stage() { echo; echo "=== $*"; }
+ok() { passed=$((passed + 1)); echo "--- ok: $*"; }
+
+run_tests() {
+  mkdir -p "$OUT"
+
+  stage "CMake build (-Werror) and ctest"
+  cmake_build "$OUT/cmake"
+  (cd "$OUT/cmake" && ctest -j "$JOBS" --output-on-failure)
+  ok "cmake + ctest"
+
+  stage "b2 build and tests (warnings-as-errors=on)"
+  b2 -j"$JOBS" --build-dir="$OUT/b2" warnings-as-errors=on test
+  b2 -j"$JOBS" --build-dir="$OUT/b2" warnings-as-errors=on
+  ok "b2"
+
+  stage "install + find_package downstream, and add_subdirectory downstream"
+  rm -rf "$OUT/prefix"
+  cmake --install "$OUT/cmake" --prefix "$OUT/prefix" >/dev/null
+  cmake -S test/smoke/find_package -B "$OUT/smoke_fp" -DCMAKE_PREFIX_PATH="$OUT/prefix" >/dev/null
+  cmake --build "$OUT/smoke_fp" -j "$JOBS"
+  LD_LIBRARY_PATH="$OUT/prefix/lib" "$OUT/smoke_fp/smoke_shared"
+  "$OUT/smoke_fp/smoke_static"
+  cmake -S test/smoke/add_subdirectory -B "$OUT/smoke_sub" >/dev/null
+  cmake --build "$OUT/smoke_sub" -j "$JOBS"
+  "$OUT/smoke_sub/smoke"
+  ok "downstream projects"
+
+  stage "AddressSanitizer + UndefinedBehaviorSanitizer"
+  cmake_build "$OUT/asan" -DCMAKE_BUILD_TYPE=Debug -DBOOST_TEMPFM_SANITIZE=address,undefined
+  (cd "$OUT/asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest -j "$JOBS" --output-on-failure)
+  ok "asan+ubsan"
+
+  stage "ThreadSanitizer (the threaded tests)"
+  cmake_build "$OUT/tsan" -DCMAKE_BUILD_TYPE=Debug -DBOOST_TEMPFM_SANITIZE=thread
+  (cd "$OUT/tsan" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest -j "$JOBS" --output-on-failure -R 'test_threads|test_fork')
+  ok "tsan"
+
+  echo
+  echo "summary: $passed passed, 0 failed"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  demo)
+    deps
+    cmake_build "$OUT/cmake" >/dev/null
+    "$OUT/cmake/example/pipeline_demo"
+    ;;
+  test) deps; run_tests ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac
