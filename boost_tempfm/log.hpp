@@ -11,7 +11,10 @@
 //   "TempfmBytes"   std::uintmax_t  bytes freed (sizes of the regular files removed)
 //   "TempfmReason"  std::string  one of the reason names below
 // Severities: debug for a removal at scope end or by remove(), info for removals by
-// cleanup_all(), the manager's destructor and exit, warning for every failure.
+// cleanup_all(), the manager's destructor, exit and sweep, warning for every failure.
+// Channel, Severity, TempfmPath and TempfmReason are set when the record is opened (filters can
+// use them); TempfmKind and TempfmBytes are added once the removal is done (formatters see them).
+// Sizes are measured only when some sink accepts the record.
 //
 // Silence: Boost.Log prints every record to stdout through its built-in default sink as long as
 // no sink is added to the core. To keep an application's stdout clean, boost_tempfm adds one sink
@@ -23,9 +26,9 @@
 
 namespace boost_tempfm {
 
-enum class cleanup_reason { scope_end, remove_call, cleanup_all, manager_destroyed, exit };
+enum class cleanup_reason { scope_end, remove_call, cleanup_all, manager_destroyed, exit, sweep };
 
-// "scope end", "remove()", "cleanup_all", "manager destroyed", "exit".
+// "scope end", "remove()", "cleanup_all", "manager destroyed", "exit", "sweep".
 BOOST_TEMPFM_DECL const char* to_string(cleanup_reason r) noexcept;
 
 // The channel name, "boost_tempfm".

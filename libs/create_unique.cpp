@@ -44,7 +44,7 @@ void validate_affixes(const boost::filesystem::path& dir, const std::string& pre
 
 boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
                                       const std::string& suffix, entry_kind kind, std::size_t name_max,
-                                      std::size_t digits) {
+                                      std::size_t digits, create_observer* observer) {
   validate_affixes(dir, prefix, suffix, name_max);
   constexpr int max_attempts = 100;
   boost::filesystem::path p;
@@ -55,6 +55,7 @@ boost::filesystem::path create_unique(const boost::filesystem::path& dir, const 
     name += boost::filesystem::unique_path(random_model(digits)).native();
     name += suffix;
     p = dir / name;
+    if (observer) observer->before_create(p);
     if (kind == entry_kind::file) {
       int fd = ::open(p.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, S_IRUSR | S_IWUSR);
       if (fd >= 0) {
@@ -65,6 +66,7 @@ boost::filesystem::path create_unique(const boost::filesystem::path& dir, const 
       return p;
     }
     const int err = errno;
+    if (observer) observer->not_created(p);
     if (err != EEXIST)
       throw_errno(kind == entry_kind::file ? "cannot create temporary file" : "cannot create temporary directory", p,
                   err);

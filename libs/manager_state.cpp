@@ -2,37 +2,132 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/manager_state.hpp"
 
+#include "detail/errors.hpp"
 #include "detail/log_impl.hpp"
 
+#include <boost_tempfm/registry.hpp>
+
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <utility>
 
 namespace boost_tempfm {
 namespace detail {
 
+namespace {
+
+std::uint32_t self_pid() { return current_process().pid; }
+
+entry_type to_entry_type(entry_kind k) { return k == entry_kind::directory ? entry_type::directory : entry_type::file; }
+
+// Registers a name in the registry before create_unique makes it, and unregisters it if it
+// could not be made.
+class registering_observer final : public create_observer {
+ public:
+  registering_observer(registry& r, entry_kind kind) : r_(r), kind_(kind) {}
+  void before_create(const boost::filesystem::path& p) override { ref = r_.add(p.native(), to_entry_type(kind_)); }
+  void not_created(const boost::filesystem::path&) noexcept override {
+    r_.remove(ref);
+    ref = registry_ref{};
+  }
+  registry_ref ref;
+
+ private:
+  registry& r_;
+  entry_kind kind_;
+};
+
+}  // namespace
+
 manager_state::manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max)
     : prefix_(std::move(prefix)), root_(std::move(root)), name_max_(name_max) {
+  registry_ = registry::open(root_);
+  root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) throw_errno("cannot open the temp root", root_, errno);
   register_state(this);
+  // The next run of a crashed tool cleans up after the crashed one.
+  try {
+    (void)boost_tempfm::sweep(root_);
+  } catch (const std::exception& e) {
+    log_message(log_level::warning, std::string("boost_tempfm: sweep at start failed: ") + e.what());
+  }
 }
 
-manager_state::~manager_state() { unregister_state(this); }
+manager_state::~manager_state() {
+  unregister_state(this);
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
 
-std::uint64_t manager_state::track(const boost::filesystem::path& p, entry_kind kind) {
-  const pid_t self = ::getpid();
+std::uint64_t manager_state::insert(const std::string& p, entry_kind kind, registry_ref ref) {
+  const std::uint32_t self = self_pid();
   std::lock_guard<std::mutex> g(mu_);
-  auto res = entries_.emplace(p.native(), entry{next_id_, kind, self});
-  if (!res.second) {
-    if (res.first->second.owner == self) return 0;
-    res.first->second = entry{next_id_, kind, self};  // inherited through fork: now ours
-  }
+  auto res = entries_.emplace(p, entry{next_id_, kind, self, ref});
+  if (!res.second) res.first->second = entry{next_id_, kind, self, ref};  // inherited through fork: now ours
   return next_id_++;
 }
 
-void manager_state::untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept {
+std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const std::string& prefix,
+                                                                        const std::string& suffix, entry_kind kind) {
+  registering_observer obs(*registry_, kind);
+  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs);
+  try {
+    const std::uint64_t id = insert(p.native(), kind, obs.ref);
+    return {std::move(p), id};
+  } catch (...) {
+    (void)remove_tree(p, false);
+    registry_->remove(obs.ref);
+    throw;
+  }
+}
+
+void manager_state::track_existing(const boost::filesystem::path& p, entry_kind kind) {
+  const std::uint32_t self = self_pid();
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = entries_.find(p.native());
+    if (it != entries_.end() && it->second.owner == self) return;
+  }
+  const registry_ref ref = registry_->add(p.native(), to_entry_type(kind));
   std::lock_guard<std::mutex> g(mu_);
-  auto it = entries_.find(p.native());
-  if (it != entries_.end() && it->second.id == id) entries_.erase(it);
+  auto res = entries_.emplace(p.native(), entry{next_id_, kind, self, ref});
+  if (!res.second) {
+    if (res.first->second.owner == self) {  // another thread tracked it meanwhile
+      registry_->remove(ref);
+      return;
+    }
+    res.first->second = entry{next_id_, kind, self, ref};
+  }
+  ++next_id_;
+}
+
+void manager_state::untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept {
+  registry_ref ref;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = entries_.find(p.native());
+    if (it == entries_.end() || it->second.id != id) return;
+    if (it->second.owner == self_pid()) ref = it->second.ref;
+    entries_.erase(it);
+  }
+  if (ref.slot) registry_->remove(ref);
+}
+
+removal_result manager_state::remove_path(const std::string& p, cleanup_reason why) noexcept {
+  const boost::filesystem::path path(p);
+  removal_log log(path, why);
+  removal_result r;
+  // A child of the root (what create() made): one unlinkat relative to the root's descriptor.
+  const std::string& rootp = root_.native();
+  if (root_fd_ >= 0 && p.size() > rootp.size() + 1 && p.compare(0, rootp.size(), rootp) == 0 &&
+      p[rootp.size()] == '/' && p.find('/', rootp.size() + 1) == std::string::npos) {
+    r = remove_at(root_fd_, p.c_str() + rootp.size() + 1, path, log.wanted());
+  } else {
+    r = remove_tree(path, log.wanted());
+  }
+  log.done(r);
+  return r;
 }
 
 boost::system::error_code manager_state::remove_one(const boost::filesystem::path& p, std::uint64_t id,
@@ -45,45 +140,55 @@ boost::system::error_code manager_state::remove_one(const boost::filesystem::pat
     e = it->second;
     entries_.erase(it);
   }
-  if (e.owner != ::getpid()) return {};  // the parent's, seen from a forked child: not ours
-  const removal_result r = remove_tree(p);
-  log_removal(p, r, why);
+  if (e.owner != self_pid()) return {};  // the parent's, seen from a forked child: not ours
+  const removal_result r = remove_path(p.native(), why);
   if (r.ec) {
     try {
       std::lock_guard<std::mutex> g(mu_);
       entries_.emplace(p.native(), e);
     } catch (...) {
     }
+    return r.ec;
   }
-  return r.ec;
+  registry_->remove(e.ref);
+  return {};
 }
 
 std::vector<removal_failure> manager_state::remove_all(cleanup_reason why) noexcept {
   std::vector<removal_failure> failures;
   std::unordered_map<std::string, entry> mine;
-  const pid_t self = ::getpid();
+  const std::uint32_t self = self_pid();
   {
     std::lock_guard<std::mutex> g(mu_);
     mine.swap(entries_);
+  }
+  std::vector<registry_ref> removed;
+  try {
+    removed.reserve(mine.size());
+  } catch (...) {
   }
   for (auto it = mine.begin(); it != mine.end();) {
     if (it->second.owner != self) {
       it = mine.erase(it);
       continue;
     }
-    const boost::filesystem::path p(it->first);
-    const removal_result r = remove_tree(p);
-    log_removal(p, r, why);
+    const removal_result r = remove_path(it->first, why);
     if (r.ec) {
       try {
-        failures.push_back(removal_failure{p, r.ec});
+        failures.push_back(removal_failure{it->first, r.ec});
       } catch (...) {
       }
       ++it;  // keep it: tracked again below
     } else {
+      try {
+        removed.push_back(it->second.ref);
+      } catch (...) {
+        registry_->remove(it->second.ref);
+      }
       it = mine.erase(it);
     }
   }
+  registry_->remove_all(removed);
   if (!mine.empty()) {
     std::lock_guard<std::mutex> g(mu_);
     for (auto& kv : mine) {

@@ -2,6 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/log_impl.hpp"
 #include "detail/manager_state.hpp"
+#include "detail/process_identity.hpp"
+#include "detail/registry_impl.hpp"
 
 #include <pthread.h>
 
@@ -39,12 +41,19 @@ void before_fork() {
   state_list& l = states();
   l.mu.lock();
   for (manager_state* s : l.states) s->lock();
+  lock_registries();
 }
 
-void after_fork() {
+void after_fork_parent() {
+  unlock_registries();
   state_list& l = states();
   for (auto it = l.states.rbegin(); it != l.states.rend(); ++it) (*it)->unlock();
   l.mu.unlock();
+}
+
+void after_fork_child() {
+  identity_after_fork();  // a new pid and start time
+  after_fork_parent();
 }
 
 void install_hooks() {
@@ -53,7 +62,7 @@ void install_hooks() {
   log_init();
   (void)states();
   if (std::atexit(on_exit) != 0) throw std::runtime_error("boost_tempfm: atexit registration failed");
-  if (int err = ::pthread_atfork(before_fork, after_fork, after_fork))
+  if (int err = ::pthread_atfork(before_fork, after_fork_parent, after_fork_child))
     throw std::system_error(err, std::generic_category(), "boost_tempfm: pthread_atfork");
 }
 

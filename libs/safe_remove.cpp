@@ -71,7 +71,7 @@ struct frame {
 
 class remover {
  public:
-  explicit remover(removal_result& r) : r_(r) {}
+  remover(removal_result& r, bool measure) : r_(r), measure_(measure) {}
   ~remover() {
     for (frame& f : stack_) ::closedir(f.dir);
   }
@@ -80,6 +80,22 @@ class remover {
 
   // Removes `name` in parent_fd; `path` names it in errors.
   void remove_entry(int parent_fd, const std::string& name, const std::string& path) {
+    if (!measure_) {
+      // The common case, a file: one unlinkat, like a plain unlink loop.
+      if (::unlinkat(parent_fd, name.c_str(), 0) == 0) {
+        r_.kind = found_kind::file;
+        return;
+      }
+      const int err = errno;
+      if (err == ENOENT) return;
+      if (err != EISDIR) {
+        fail(err, path);
+        return;
+      }
+      r_.kind = found_kind::directory;
+      remove_dir(parent_fd, name, path);
+      return;
+    }
     struct stat st;
     if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno != ENOENT) fail(errno, path);
@@ -145,7 +161,7 @@ class remover {
       frame& f = stack_[fi];
       struct stat st;
       bool have_size = false;
-      if (type == DT_REG || type == DT_UNKNOWN) {
+      if ((measure_ && type == DT_REG) || type == DT_UNKNOWN) {
         if (::fstatat(f.fd, child, &st, AT_SYMLINK_NOFOLLOW) == 0) {
           if (S_ISDIR(st.st_mode)) return true;
           have_size = S_ISREG(st.st_mode);
@@ -207,6 +223,7 @@ class remover {
   }
 
   removal_result& r_;
+  const bool measure_;
   std::vector<frame> stack_;
 };
 
@@ -222,7 +239,55 @@ const char* kind_name(found_kind k) noexcept {
   return "nothing";
 }
 
-removal_result remove_tree(const boost::filesystem::path& p) noexcept {
+removal_result remove_at(int parent_fd, const char* name, const boost::filesystem::path& display,
+                         bool measure) noexcept {
+  removal_result r;
+  try {
+    remover(r, measure).remove_entry(parent_fd, name, display.string());
+  } catch (const std::bad_alloc&) {
+    r.ec = error_code(ENOMEM, system_category());
+    r.failed_path = display;
+  }
+  return r;
+}
+
+std::uintmax_t measure_tree(const boost::filesystem::path& p) noexcept {
+  std::uintmax_t total = 0;
+  try {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) return 0;
+    if (S_ISREG(st.st_mode)) return static_cast<std::uintmax_t>(st.st_size);
+    if (!S_ISDIR(st.st_mode)) return 0;
+    std::vector<int> todo;
+    int fd = ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) todo.push_back(fd);
+    while (!todo.empty()) {
+      int dfd = todo.back();
+      todo.pop_back();
+      DIR* d = ::fdopendir(dfd);
+      if (!d) {
+        ::close(dfd);
+        continue;
+      }
+      while (struct dirent* de = ::readdir(d)) {
+        const char* n = de->d_name;
+        if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+        if (::fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISREG(st.st_mode)) {
+          total += static_cast<std::uintmax_t>(st.st_size);
+        } else if (S_ISDIR(st.st_mode)) {
+          int c = ::openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (c >= 0) todo.push_back(c);
+        }
+      }
+      ::closedir(d);
+    }
+  } catch (...) {
+  }
+  return total;
+}
+
+removal_result remove_tree(const boost::filesystem::path& p, bool measure) noexcept {
   removal_result r;
   try {
     const boost::filesystem::path leaf = p.filename();
@@ -242,7 +307,7 @@ removal_result remove_tree(const boost::filesystem::path& p) noexcept {
       return r;
     }
     fd_guard g(pfd);
-    remover(r).remove_entry(pfd, leaf.string(), p.string());
+    remover(r, measure).remove_entry(pfd, leaf.string(), p.string());
   } catch (const std::bad_alloc&) {
     r.ec = error_code(ENOMEM, system_category());
     r.failed_path = p;

@@ -2,6 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include <boost_tempfm/temp_file_manager.hpp>
 
+#include <boost_tempfm/registry.hpp>
+
 #include "detail/create_unique.hpp"
 #include "detail/errors.hpp"
 #include "detail/manager_state.hpp"
@@ -45,20 +47,20 @@ temp_file_manager::~temp_file_manager() { (void)state_->remove_all(cleanup_reaso
 
 temp_file temp_file_manager::create_temp_file(const std::string& suffix, const std::optional<std::string>& prefix,
                                               bool remove) {
-  const detail::manager_state& s = *state_;
-  fs::path p = detail::create_unique(s.root(), prefix.value_or(s.prefix()), suffix, detail::entry_kind::file,
-                                     s.name_max());
-  if (!remove) return temp_file(nullptr, std::move(p), 0);
-  const std::uint64_t id = state_->track(p, detail::entry_kind::file);
-  return temp_file(state_, std::move(p), id);
+  detail::manager_state& s = *state_;
+  if (!remove)
+    return temp_file(nullptr,
+                     detail::create_unique(s.root(), prefix.value_or(s.prefix()), suffix, detail::entry_kind::file,
+                                           s.name_max()),
+                     0);
+  auto made = s.create(prefix.value_or(s.prefix()), suffix, detail::entry_kind::file);
+  return temp_file(state_, std::move(made.first), made.second);
 }
 
 temp_dir temp_file_manager::create_temp_dir(const std::optional<std::string>& prefix) {
-  const detail::manager_state& s = *state_;
-  fs::path p = detail::create_unique(s.root(), prefix.value_or(s.prefix()), "", detail::entry_kind::directory,
-                                     s.name_max());
-  const std::uint64_t id = state_->track(p, detail::entry_kind::directory);
-  return temp_dir(state_, std::move(p), id);
+  detail::manager_state& s = *state_;
+  auto made = s.create(prefix.value_or(s.prefix()), "", detail::entry_kind::directory);
+  return temp_dir(state_, std::move(made.first), made.second);
 }
 
 void temp_file_manager::register_file(const fs::path& path, boost::system::error_code& ec) {
@@ -78,11 +80,16 @@ void temp_file_manager::register_file(const fs::path& path, boost::system::error
   fs::path real = fs::canonical(abs.parent_path(), ec);
   if (ec) return;
   real /= abs.filename();
-  if (is_same_or_ancestor(real, state_->root()) || is_same_or_ancestor(abs, state_->root())) {
+  if (is_same_or_ancestor(real, state_->root()) || is_same_or_ancestor(abs, state_->root()) ||
+      is_same_or_ancestor(registry_dir(state_->root()), real)) {
     ec.assign(EINVAL, boost::system::system_category());
     return;
   }
-  state_->track(abs, S_ISDIR(st.st_mode) ? detail::entry_kind::directory : detail::entry_kind::file);
+  try {
+    state_->track_existing(abs, S_ISDIR(st.st_mode) ? detail::entry_kind::directory : detail::entry_kind::file);
+  } catch (const fs::filesystem_error& e) {
+    ec = e.code();
+  }
 }
 
 void temp_file_manager::register_file(const fs::path& path) {
@@ -92,7 +99,7 @@ void temp_file_manager::register_file(const fs::path& path) {
   if (ec.value() == EINVAL)
     detail::throw_error(path.empty() ? std::string("cannot register an empty path")
                                      : "refusing to register the temp root " + state_->root().string() +
-                                           " or a directory that contains it",
+                                           ", a directory that contains it, or its registry",
                         path, ec);
   detail::throw_error("cannot register", path, ec);
 }

@@ -70,10 +70,13 @@ inline std::vector<std::string> read_lines(const fs::path& p) {
   return lines;
 }
 
-// The names directly in dir.
+// The names directly in dir, except the registry's own directory (.tempfm-<uid>).
 inline std::set<std::string> listing(const fs::path& dir) {
   std::set<std::string> names;
-  for (fs::directory_iterator it(dir), end; it != end; ++it) names.insert(it->path().filename().string());
+  for (fs::directory_iterator it(dir), end; it != end; ++it) {
+    const std::string n = it->path().filename().string();
+    if (n.rfind(".tempfm-", 0) != 0) names.insert(n);
+  }
   return names;
 }
 

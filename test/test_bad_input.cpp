@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(base_dir_file_or_below_a_file) {
 BOOST_AUTO_TEST_CASE(base_dir_removed_under_the_manager) {
   scratch s;
   tfm::temp_file_manager m("p_", s.dir / "root");
-  fs::remove(s.dir / "root");
+  fs::remove_all(s.dir / "root");
   expect_error([&] { m.create_temp_file(); }, ENOENT, "cannot create temporary file");
   expect_error([&] { m.create_temp_dir(); }, ENOENT, "cannot create temporary directory");
   BOOST_TEST(m.tracked_count() == 0u);

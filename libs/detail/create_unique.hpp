@@ -21,6 +21,18 @@ constexpr std::size_t random_digits = 16;
 void validate_affixes(const boost::filesystem::path& dir, const std::string& prefix,
                       const std::string& suffix, std::size_t name_max);
 
+// Told about each name before the loop creates it, so that it can be registered first (a process
+// killed between the two must not leave an untracked file), and about each name that could not
+// be created after all (taken, or an error), so that it can be unregistered.
+class create_observer {
+ public:
+  virtual void before_create(const boost::filesystem::path& p) = 0;
+  virtual void not_created(const boost::filesystem::path& p) noexcept = 0;
+
+ protected:
+  ~create_observer() = default;
+};
+
 // The one create-unique loop for files and directories: dir/<prefix><random><suffix>, made with
 // open(O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600) or mkdir(0700). A name that exists is retried
 // with new random digits; after 100 collisions, or on any other error, throws filesystem_error
@@ -28,7 +40,7 @@ void validate_affixes(const boost::filesystem::path& dir, const std::string& pre
 // collisions certain.
 boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
                                       const std::string& suffix, entry_kind kind, std::size_t name_max,
-                                      std::size_t digits = random_digits);
+                                      std::size_t digits = random_digits, create_observer* observer = nullptr);
 
 }  // namespace detail
 }  // namespace boost_tempfm

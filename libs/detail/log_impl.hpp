@@ -7,6 +7,10 @@
 
 #include <boost_tempfm/log.hpp>
 
+#include <boost/log/core/record.hpp>
+
+#include <string>
+
 namespace boost_tempfm {
 namespace detail {
 
@@ -15,8 +19,28 @@ namespace detail {
 // before Boost.Log's singletons are destroyed.
 void log_init();
 
-// One record per removal attempt: debug/info on success, warning on failure.
-void log_removal(const boost::filesystem::path& p, const removal_result& r, cleanup_reason why) noexcept;
+enum class log_level { debug, info, warning };
+
+// A record that is not about one removal (registry recovery and repair).
+void log_message(log_level lvl, const std::string& msg) noexcept;
+
+// One record per removal attempt. Made before the removal: it tells whether any sink wants it
+// (only then are sizes measured); done() adds kind and bytes and pushes it, or on failure pushes
+// a warning instead.
+class removal_log {
+ public:
+  removal_log(const boost::filesystem::path& p, cleanup_reason why) noexcept;
+  bool wanted() const noexcept { return static_cast<bool>(rec_); }
+  void done(const removal_result& r) noexcept;
+
+ private:
+  const boost::filesystem::path& path_;
+  cleanup_reason why_;
+  boost::log::record rec_;
+};
+
+// Removes p (see remove_tree) and logs it.
+removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why) noexcept;
 
 }  // namespace detail
 }  // namespace boost_tempfm

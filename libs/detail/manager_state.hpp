@@ -4,6 +4,7 @@
 #define BOOST_TEMPFM_LIBS_MANAGER_STATE_HPP
 
 #include "create_unique.hpp"
+#include "registry_impl.hpp"
 #include "safe_remove.hpp"
 
 #include <boost_tempfm/error.hpp>
@@ -11,9 +12,8 @@
 
 #include <boost/filesystem/path.hpp>
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -24,9 +24,11 @@ namespace detail {
 
 // What one manager tracks, shared by the manager and its live handles (so a handle may outlive
 // its manager). Keyed by the absolute path string: a path is tracked at most once. Each entry
-// records the process that made it, so a child made by fork() never removes its parent's files.
+// records the process that made it, so a child made by fork() never removes its parent's files,
+// and where it stands in the root's cross-process registry.
 class manager_state {
  public:
+  // Opens the registry of root and sweeps the entries of dead owners.
   manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max);
   ~manager_state();
   manager_state(const manager_state&) = delete;
@@ -36,10 +38,15 @@ class manager_state {
   const std::string& prefix() const noexcept { return prefix_; }
   std::size_t name_max() const noexcept { return name_max_; }
 
-  // Starts tracking p for this process. Returns the entry's id, or 0 if p was tracked already.
-  std::uint64_t track(const boost::filesystem::path& p, entry_kind kind);
+  // Creates a unique file or directory in the root, registered before it exists and tracked.
+  // Returns the path and its entry id.
+  std::pair<boost::filesystem::path, std::uint64_t> create(const std::string& prefix, const std::string& suffix,
+                                                           entry_kind kind);
 
-  // Forgets entry id of p (release()). No removal.
+  // Starts tracking an existing path for this process (register_file). No effect if tracked.
+  void track_existing(const boost::filesystem::path& p, entry_kind kind);
+
+  // Forgets entry id of p (release()): no removal; gone from the registry too.
   void untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;
 
   // Removes entry id of p if this process owns it and it is still tracked; an entry owned by
@@ -61,12 +68,17 @@ class manager_state {
   struct entry {
     std::uint64_t id;
     entry_kind kind;
-    pid_t owner;
+    std::uint32_t owner;  // pid
+    registry_ref ref;
   };
+  removal_result remove_path(const std::string& p, cleanup_reason why) noexcept;
+  std::uint64_t insert(const std::string& p, entry_kind kind, registry_ref ref);
 
   const std::string prefix_;
   const boost::filesystem::path root_;
   const std::size_t name_max_;
+  std::shared_ptr<registry> registry_;
+  int root_fd_ = -1;  // O_PATH descriptor of the root: removals of its children are one unlinkat
   mutable std::mutex mu_;
   std::unordered_map<std::string, entry> entries_;
   std::uint64_t next_id_ = 1;
