@@ -30,6 +30,12 @@ struct owner_id {
     return a.pid == b.pid && a.start_time == b.start_time && a.boot_id == b.boot_id;
   }
   friend bool operator!=(const owner_id& a, const owner_id& b) { return !(a == b); }
+  // "pid 1234 (start 567890)"
+  template <class Ostream>
+  friend Ostream& operator<<(Ostream& os, const owner_id& o) {
+    os << "pid " << o.pid << " (start " << o.start_time << ")";
+    return os;
+  }
 };
 
 // This process.

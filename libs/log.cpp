@@ -59,6 +59,7 @@ severity to_severity(log_level l) {
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
 bl::record open(severity lvl, const std::string* path, const char* reason) {
+  log_init();  // whatever entry point logs first (a manager, sweep(), a tool) silences the default sink
   bl::attribute_value_set av;
   av.insert("Channel", bl::attributes::make_attribute_value(std::string(log_channel())));
   av.insert("Severity", bl::attributes::make_attribute_value(lvl));

@@ -262,7 +262,6 @@ void registry::note_holder() noexcept {
 }
 
 void registry::acquire() {
-  const owner_id self = current_process();
   if (sem_->try_lock()) {
     note_holder();
     return;
@@ -276,11 +275,16 @@ void registry::acquire() {
       note_holder();
       return;
     }
-    if (!map_) continue;  // not initialised yet: the holder is initialising it
-    header* h = TEMPFM_HDR;
-    const std::uint64_t acq = h->acquisitions.load(std::memory_order_acquire);
-    const std::uint32_t pid = h->holder_pid.load(std::memory_order_acquire);
-    const std::uint64_t start = h->holder_start.load(std::memory_order_acquire);
+    if (!map_) map_header();  // first use in this process: read the holder record
+    std::uint64_t acq = 0;
+    std::uint32_t pid = 0;
+    std::uint64_t start = 0;
+    if (map_) {
+      header* h = TEMPFM_HDR;
+      acq = h->acquisitions.load(std::memory_order_acquire);
+      pid = h->holder_pid.load(std::memory_order_acquire);
+      start = h->holder_start.load(std::memory_order_acquire);
+    }
     if (pid != 0) {
       owner_id o;
       o.pid = pid;
@@ -299,25 +303,38 @@ void registry::acquire() {
       }
       if (now - unknown_since < std::chrono::seconds(2)) continue;
     }
-    recover_from(pid, start, acq);
-    if (TEMPFM_HDR->holder_pid.load(std::memory_order_acquire) == self.pid &&
-        TEMPFM_HDR->holder_start.load(std::memory_order_acquire) == self.start_time)
-      return;
+    if (recover_from(pid, start, acq)) return;
   }
 }
 
-void registry::recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acq) {
+void registry::map_header() noexcept {
+  struct stat st;
+  if (map_ || ::fstat(fd_, &st) != 0 || st.st_size < off_t(slot_bytes)) return;
+  void* m = ::mmap(nullptr, slot_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (m == MAP_FAILED) return;
+  map_ = static_cast<unsigned char*>(m);
+  mapped_slots_ = 1;
+}
+
+bool registry::recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acq) {
   struct flock fl;
   std::memset(&fl, 0, sizeof fl);
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
   while (::fcntl(recover_fd_, F_OFD_SETLKW, &fl) != 0) {
-    if (errno != EINTR) return;  // cannot arbitrate: keep waiting on the semaphore
+    if (errno != EINTR) return false;  // cannot arbitrate: keep waiting on the semaphore
   }
-  header* h = TEMPFM_HDR;
+  if (!map_) map_header();
+  header* h = map_ ? TEMPFM_HDR : nullptr;
   const owner_id self = current_process();
-  bool inherited = false;
-  if (h->holder_pid.load() == dead_pid && h->holder_start.load() == dead_start && h->acquisitions.load() == seen_acq) {
+  bool inherited = false, holding = false;
+  if (!h) {
+    // No header yet: the holder died while creating the registry; it is initialised again.
+    holding = true;
+    if (!sem_->try_lock()) inherited = true;
+  } else if (h->holder_pid.load() == dead_pid && h->holder_start.load() == dead_start &&
+             h->acquisitions.load() == seen_acq) {
+    holding = true;
     if (!sem_->try_lock()) inherited = true;  // still held by the dead: it is ours now
     h->acquisitions.fetch_add(1);
     h->holder_start.store(self.start_time);
@@ -332,6 +349,7 @@ void registry::recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, st
   if (inherited)
     log_message(log_level::warning, "boost_tempfm: recovered the registry lock of " + root_.string() +
                                         " from dead process " + std::to_string(dead_pid));
+  return holding;
 }
 
 void registry::release() noexcept {
@@ -588,6 +606,11 @@ std::vector<raw_entry> registry::entries() {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+void registry::with_lock(const std::function<void()>& f) {
+  guard g(*this);
+  f();
 }
 
 std::uint64_t registry::file_bytes() {

@@ -6,6 +6,10 @@
 //   tempfm_test_child exit   ROOT LIST   use the global and a local manager, then std::exit(0)
 //   tempfm_test_child return ROOT LIST   the same, then return from main
 //   tempfm_test_child sink   ROOT        add a Boost.Log console sink on stdout, create and remove
+//   tempfm_test_child hold   ROOT OUTSIDE READY   make a file, a dir and a registered OUTSIDE file,
+//                                        write their paths to READY, then hang (to be SIGKILLed)
+//   tempfm_test_child churn  ROOT N OUT  create and remove N files and dirs, write N to OUT
+//   tempfm_test_child sweep  ROOT        sweep ROOT (exit 0 if exactly one entry was removed)
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -18,6 +22,7 @@
 #include <boost/log/utility/setup/console.hpp>
 
 #include <cstdlib>
+#include <unistd.h>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -84,12 +89,54 @@ int with_sink(const fs::path& root) {
   return 0;
 }
 
+int hold(const fs::path& root, const fs::path& outside, const fs::path& ready) {
+  tfm::temp_file_manager m("held_", root);
+  tfm::temp_file f = m.create_temp_file(".bin");
+  std::ofstream(f.path().string()) << "12345";
+  tfm::temp_dir d = m.create_temp_dir();
+  fs::create_directories(d.path() / "sub");
+  std::ofstream((d.path() / "sub" / "x").string()) << "abc";
+  std::ofstream(outside.string()) << "outside";
+  m.register_file(outside);
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    r << f.path().string() << "\n" << d.path().string() << "\n" << outside.string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
+int churn(const fs::path& root, int n, const fs::path& out) {
+  tfm::temp_file_manager m("churn_", root);
+  int done = 0;
+  for (int i = 0; i < n; ++i) {
+    if (i % 4 == 0) {
+      tfm::temp_dir d = m.create_temp_dir();
+      std::ofstream((d.path() / "f").string()) << "x";
+    } else {
+      tfm::temp_file f = m.create_temp_file(".c");
+      if (i % 4 == 1) {
+        const fs::path kept = f.release();
+        m.register_file(kept);
+      }
+    }
+    ++done;
+  }
+  m.cleanup_all();
+  std::ofstream(out.string()) << done << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);
+  if (argc >= 5 && std::strcmp(argv[1], "churn") == 0) return churn(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))
     return scenario(argv[1], argv[2], argv[3]);
   if (argc >= 3 && std::strcmp(argv[1], "sink") == 0) return with_sink(argv[2]);
+  if (argc >= 3 && std::strcmp(argv[1], "sweep") == 0)
+    return tfm::sweep(fs::canonical(argv[2])).removed.size() == 1 ? 0 : 1;
   std::cerr << "usage: tempfm_test_child exit|return ROOT LIST | sink ROOT\n";
   return 2;
 }

@@ -147,16 +147,18 @@ inline child_result run_forked(const std::function<int()>& fn) {
   return r;
 }
 
-// The path of the tempfm_test_child helper: the build passes it as an argument after "--".
-inline std::string child_program() {
+// The path of a helper program (tempfm_test_child, tempfm_test_lock, tempfm): the build passes
+// them as arguments after "--".
+inline std::string program(const std::string& name) {
   auto& mts = boost::unit_test::framework::master_test_suite();
   for (int i = 1; i < mts.argc; ++i) {
     fs::path p(mts.argv[i]);
-    if (p.filename() == "tempfm_test_child" && fs::exists(p)) return fs::absolute(p).string();
+    if (p.filename() == name && fs::exists(p)) return fs::absolute(p).string();
   }
-  BOOST_FAIL("the path of tempfm_test_child must be given after --");
+  BOOST_FAIL("the path of " << name << " must be given after --");
   return {};
 }
+inline std::string child_program() { return program("tempfm_test_child"); }
 
 // Runs the helper with args (exec in a real new process), with extra environment variables;
 // captures stdout and stderr separately.
@@ -166,9 +168,8 @@ struct exec_result {
   bool exited_with(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
 };
 
-inline exec_result run_child_program(const std::vector<std::string>& args,
-                                     const std::vector<std::string>& env_extra = {}) {
-  const std::string prog = child_program();
+inline exec_result run_program(const std::string& prog, const std::vector<std::string>& args,
+                               const std::vector<std::string>& env_extra = {}) {
   scratch io;
   const fs::path out_file = io.dir / "stdout", err_file = io.dir / "stderr";
   std::cout.flush();
@@ -194,6 +195,48 @@ inline exec_result run_child_program(const std::vector<std::string>& args,
   r.out = read_file(out_file);
   r.err = read_file(err_file);
   return r;
+}
+
+inline exec_result run_child_program(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& env_extra = {}) {
+  return run_program(child_program(), args, env_extra);
+}
+
+// Starts a helper in the background (stdout/stderr to /dev/null); returns its pid.
+inline pid_t spawn(const std::string& prog, const std::vector<std::string>& args) {
+  pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int n = ::open("/dev/null", O_WRONLY);
+    if (n >= 0) {
+      ::dup2(n, 1);
+      ::dup2(n, 2);
+    }
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(prog.c_str()));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(prog.c_str(), argv.data());
+    ::_exit(97);
+  }
+  return pid;
+}
+
+// Waits for pid; returns its wait status.
+inline int wait_for(pid_t pid) {
+  int status = -1;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// Waits until file exists (a helper's readiness), at most `seconds`.
+inline bool wait_for_file(const fs::path& file, double seconds) {
+  for (int i = 0; i < seconds * 200; ++i) {
+    if (fs::exists(file)) return true;
+    ::usleep(5000);
+  }
+  return false;
 }
 
 // The uid/gid of "nobody", to act as another user in a child (tests run as root in CI).

@@ -202,3 +202,23 @@ BOOST_AUTO_TEST_CASE(an_application_sink_sees_the_records_in_a_real_process) {
              r.out);
   BOOST_TEST(r.err.empty(), r.err);
 }
+
+BOOST_AUTO_TEST_CASE(sweep_alone_is_silent_too) {
+  // A process whose first use of the library is sweep() (a tool), with an orphan to remove.
+  scratch s;
+  fs::create_directories(s.dir / "root");
+  child_result dead = run_forked([&] {
+    tfm::temp_file_manager m("orphan_", s.dir / "root");
+    m.create_temp_file().release();
+    m.register_file(m.create_temp_file(".x", std::nullopt, false).path());
+    ::_exit(0);  // no exit hook: the entry is left to a sweep
+    return 0;
+  });
+  BOOST_TEST(dead.exited_with(0), dead.out);
+  BOOST_TEST(listing(s.dir / "root").size() == 2u);
+  exec_result r = run_child_program({"sweep", (s.dir / "root").string()});
+  BOOST_TEST(r.exited_with(0), r.err);
+  BOOST_TEST(r.out == "");
+  BOOST_TEST(r.err == "");
+  BOOST_TEST(listing(s.dir / "root").size() == 1u);  // the released file stays: released is not tracked
+}

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,6 +67,11 @@ class registry {
   // Every entry, read under the lock.
   std::vector<raw_entry> entries();
 
+  // Runs f while holding the registry lock (tests use it to die while holding it).
+  void with_lock(const std::function<void()>& f);
+  // The name of the named mutex (a POSIX semaphore in /dev/shm).
+  const std::string& sem_name() const noexcept { return sem_name_; }
+
   // Statistics for tools and benchmarks.
   std::uint64_t file_bytes();
   std::uint64_t recoveries();
@@ -82,7 +88,9 @@ class registry {
   void acquire();  // in-process mutex held
   void note_holder() noexcept;
   void release() noexcept;
-  void recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acquisitions);
+  // Takes over the lock of a dead holder if it is still stuck; true if we hold the lock now.
+  bool recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acquisitions);
+  void map_header() noexcept;  // maps the header alone, when nothing is mapped yet
   void repair() noexcept;  // rebuild the free list and drop broken chains
   void map_current();      // (re)map when another process grew the file
   void grow();

@@ -1,0 +1,69 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// Many processes creating, registering and removing at once on one root: no lost entries, no
+// leftovers, and the counts add up.
+#define BOOST_TEST_MODULE test_multiprocess
+#include "support.hpp"
+
+#include <boost_tempfm/registry.hpp>
+#include <boost_tempfm/temp_file_manager.hpp>
+
+#include <thread>
+
+using namespace tempfm_test;
+namespace tfm = boost_tempfm;
+
+BOOST_AUTO_TEST_CASE(processes_churn_on_one_root) {
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  constexpr int procs = 6, per_proc = 500;
+  std::vector<pid_t> pids;
+  for (int i = 0; i < procs; ++i)
+    pids.push_back(spawn(child_program(), {"churn", root.string(), std::to_string(per_proc),
+                                           (s.dir / ("out" + std::to_string(i))).string()}));
+  // Meanwhile this process reads the registry and keeps entries of its own that must survive.
+  tfm::temp_file_manager m("watcher_", root);
+  std::vector<tfm::temp_file> mine;
+  std::size_t max_seen = 0;
+  for (int i = 0; i < 50; ++i) {
+    mine.push_back(m.create_temp_file());
+    max_seen = std::max(max_seen, tfm::list_entries(m.base_dir()).size());
+  }
+  int total = 0;
+  for (int i = 0; i < procs; ++i) {
+    BOOST_TEST(WIFEXITED(wait_for(pids[std::size_t(i)])));
+    total += std::stoi(read_file(s.dir / ("out" + std::to_string(i))));
+  }
+  BOOST_TEST(total == procs * per_proc);
+  BOOST_TEST_MESSAGE("most entries seen at once: " << max_seen);
+  const auto left = tfm::list_entries(m.base_dir());
+  BOOST_TEST(left.size() == mine.size());  // only ours
+  for (const tfm::registry_entry& e : left) BOOST_TEST(e.owner == tfm::current_process());
+  BOOST_TEST(listing(root).size() == mine.size());
+  mine.clear();
+  BOOST_TEST(tfm::list_entries(m.base_dir()).empty());
+  BOOST_TEST(listing(root).empty());
+}
+
+BOOST_AUTO_TEST_CASE(another_process_sweep_never_touches_live_entries) {
+  scratch s;
+  const fs::path root = s.dir / "root";
+  tfm::temp_file_manager m("live_", root);
+  tfm::temp_file f = m.create_temp_file();
+  tfm::temp_dir d = m.create_temp_dir();
+  write_file(s.dir / "reg", "r");
+  m.register_file(s.dir / "reg");
+  child_result r = run_forked([&] {
+    // A different process (new identity): sweeps with default options, then constructs a manager
+    // (which sweeps at start too).
+    tfm::sweep_report rep = tfm::sweep(m.base_dir());
+    tfm::temp_file_manager other("other_", root);
+    return rep.removed.empty() ? 0 : 1;
+  });
+  BOOST_TEST(r.exited_with(0), r.out);
+  BOOST_TEST(fs::exists(f.path()));
+  BOOST_TEST(fs::exists(d.path()));
+  BOOST_TEST(fs::exists(s.dir / "reg"));
+  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 3u);
+}
