@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # boost_tempfm build entry point. From a fresh Debian 12 machine (as root, or with sudo):
-#   ./build.sh demo   install what is missing, build, run the pipeline demo
+#   ./build.sh demo   install what is missing, build, run the multi-process demo (workers share a
+#                     root, one is SIGKILLed, tempfm ls shows its orphans, tempfm sweep reclaims them)
 #   ./build.sh test   install what is missing, then every check CI runs:
 #                     CMake build (warnings are errors) + ctest, b2 build + tests, the installed
 #                     package and add_subdirectory used downstream, ASan+UBSan, ThreadSanitizer
@@ -86,7 +87,7 @@ case "${1:-}" in
   demo)
     deps
     cmake_build "$OUT/cmake" >/dev/null
-    "$OUT/cmake/example/pipeline_demo"
+    example/multiprocess_demo.sh "$OUT/cmake"
     ;;
   test) deps; run_tests ;;
   *) sed -n '2,10p' "$0"; exit 2 ;;
