@@ -5,6 +5,7 @@
 #   ./build.sh test   install what is missing, then every check CI runs:
 #                     CMake build (warnings are errors) + ctest, b2 build + tests, the installed
 #                     package and add_subdirectory used downstream, ASan+UBSan, ThreadSanitizer
+#   ./build.sh bench  install what is missing, build, run bench/bench_tempfm on tmpfs and on disk
 #   ./build.sh deps   only install the packages
 # Build trees go to ./out/ (override with OUT=dir). JOBS defaults to 2.
 set -euo pipefail
@@ -90,5 +91,12 @@ case "${1:-}" in
     example/multiprocess_demo.sh "$OUT/cmake"
     ;;
   test) deps; run_tests ;;
+  bench)
+    deps
+    cmake_build "$OUT/cmake" >/dev/null
+    "$OUT/cmake/bench/bench_tempfm" /dev/shm
+    mkdir -p "$OUT/bench-disk"
+    BENCH_BULK=${BENCH_BULK_DISK:-20000} "$OUT/cmake/bench/bench_tempfm" "$OUT/bench-disk"
+    ;;
   *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -12,8 +12,8 @@
 //   "TempfmReason"  std::string  one of the reason names below
 // Severities: debug for a removal at scope end or by remove(), info for removals by
 // cleanup_all(), the manager's destructor, exit and sweep, warning for every failure.
-// Channel, Severity, TempfmPath and TempfmReason are set when the record is opened (filters can
-// use them); TempfmKind and TempfmBytes are added once the removal is done (formatters see them).
+// Channel, Severity and TempfmReason are set when the record is opened (filters can use them);
+// TempfmPath, TempfmKind and TempfmBytes are added once the removal is done (formatters see them).
 // Sizes are measured only when some sink accepts the record.
 //
 // Silence: Boost.Log prints every record to stdout through its built-in default sink as long as

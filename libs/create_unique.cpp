@@ -4,6 +4,8 @@
 
 #include "detail/errors.hpp"
 
+#include <boost_tempfm/registry.hpp>
+
 #include <boost/filesystem/operations.hpp>
 
 #include <fcntl.h>
@@ -22,11 +24,32 @@ void check_affix(const boost::filesystem::path& dir, const std::string& s, const
   if (s.find('\0') != std::string::npos) throw_errno(std::string(which) + " holds a NUL character", dir, EINVAL);
 }
 
-// unique_path() replaces each '%' of its model with a random hex digit (from getrandom()).
-boost::filesystem::path random_model(std::size_t digits) {
-  static const boost::filesystem::path model(std::string(random_digits, '%'));
-  return digits == random_digits ? model : boost::filesystem::path(std::string(digits, '%'));
-}
+// unique_path() replaces each '%' of its model with a random hex digit (from getrandom()). One
+// call yields the digits of 16 names: a thread keeps them and hands them out, so a name costs no
+// syscall of its own. The pool is dropped in a child after fork(), which must not reuse its
+// parent's next names.
+class digit_pool {
+ public:
+  // Appends `digits` (at most 256) random hex digits to out.
+  void append_to(std::string& out, std::size_t digits) {
+    const std::uint32_t pid = current_process().pid;
+    if (pid != pid_ || pos_ + digits > pool_.size()) {
+      static const boost::filesystem::path model(std::string(16 * random_digits, '%'));
+      pool_ = boost::filesystem::unique_path(model).native();
+      pos_ = 0;
+      pid_ = pid;
+    }
+    out.append(pool_, pos_, digits);
+    pos_ += digits;
+  }
+
+ private:
+  std::string pool_;
+  std::size_t pos_ = 0;
+  std::uint32_t pid_ = 0;
+};
+
+thread_local digit_pool pool;
 
 }  // namespace
 
@@ -52,7 +75,7 @@ boost::filesystem::path create_unique(const boost::filesystem::path& dir, const 
   name.reserve(prefix.size() + random_digits + suffix.size());
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     name.assign(prefix);
-    name += boost::filesystem::unique_path(random_model(digits)).native();
+    pool.append_to(name, digits);
     name += suffix;
     p = dir / name;
     if (observer) observer->before_create(p);

@@ -58,14 +58,49 @@ severity to_severity(log_level l) {
 
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
-bl::record open(severity lvl, const std::string* path, const char* reason) {
+// Attribute values that never change are made once and shared (they are reference counted), so
+// a record that no sink wants costs little: removals happen by the hundred thousand.
+struct constant_values {
+  bl::attribute_name channel_n{"Channel"}, severity_n{"Severity"}, path_n{"TempfmPath"}, reason_n{"TempfmReason"};
+  bl::attribute_value channel = bl::attributes::make_attribute_value(std::string(log_channel()));
+  bl::attribute_value levels[3] = {bl::attributes::make_attribute_value(bl::trivial::debug),
+                                   bl::attributes::make_attribute_value(bl::trivial::info),
+                                   bl::attributes::make_attribute_value(bl::trivial::warning)};
+  bl::attribute_value reasons[6];
+  constant_values() {
+    for (int r = 0; r < 6; ++r)
+      reasons[r] = bl::attributes::make_attribute_value(std::string(to_string(static_cast<cleanup_reason>(r))));
+  }
+};
+
+const constant_values& constants() {
+  static const constant_values* c = new constant_values;  // never destroyed: used at exit
+  return *c;
+}
+
+const bl::attribute_value& level_value(severity lvl) {
+  const constant_values& c = constants();
+  return lvl == bl::trivial::debug ? c.levels[0] : lvl == bl::trivial::info ? c.levels[1] : c.levels[2];
+}
+
+// Opens a record with the attributes filters may use (Channel, Severity, TempfmReason); all of
+// them shared constants, so a record nobody wants allocates little.
+bl::record open(severity lvl, const cleanup_reason* reason) {
   log_init();  // whatever entry point logs first (a manager, sweep(), a tool) silences the default sink
+  const constant_values& c = constants();
   bl::attribute_value_set av;
-  av.insert("Channel", bl::attributes::make_attribute_value(std::string(log_channel())));
-  av.insert("Severity", bl::attributes::make_attribute_value(lvl));
-  if (path) av.insert("TempfmPath", bl::attributes::make_attribute_value(*path));
-  if (reason) av.insert("TempfmReason", bl::attributes::make_attribute_value(std::string(reason)));
+  av.insert(c.channel_n, c.channel);
+  av.insert(c.severity_n, level_value(lvl));
+  if (reason) av.insert(c.reason_n, c.reasons[static_cast<int>(*reason)]);
   return bl::core::get()->open_record(std::move(av));
+}
+
+// Adds what is known once the removal is done.
+void add_details(bl::record& rec, const std::string& path, const removal_result& r) {
+  bl::attribute_value_set& av = rec.attribute_values();
+  av.insert(constants().path_n, bl::attributes::make_attribute_value(path));
+  av.insert("TempfmKind", bl::attributes::make_attribute_value(std::string(kind_name(r.kind))));
+  av.insert("TempfmBytes", bl::attributes::make_attribute_value(std::uintmax_t(r.bytes)));
 }
 
 void push(bl::record& rec, const std::string& msg) {
@@ -86,7 +121,7 @@ void log_init() {
 
 void log_message(log_level lvl, const std::string& msg) noexcept {
   try {
-    bl::record rec = open(to_severity(lvl), nullptr, nullptr);
+    bl::record rec = open(to_severity(lvl), nullptr);
     if (rec) push(rec, msg);
   } catch (...) {
   }
@@ -94,29 +129,27 @@ void log_message(log_level lvl, const std::string& msg) noexcept {
 
 removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why) noexcept : path_(p), why_(why) {
   try {
+    (void)p;
     const bool scoped = why == cleanup_reason::scope_end || why == cleanup_reason::remove_call;
-    const std::string ps = p.string();
-    rec_ = open(scoped ? bl::trivial::debug : bl::trivial::info, &ps, to_string(why));
+    rec_ = open(scoped ? bl::trivial::debug : bl::trivial::info, &why);
   } catch (...) {
   }
 }
 
 void removal_log::done(const removal_result& r) noexcept {
   try {
+    if (!r.ec && !rec_) return;
     const std::string ps = path_.string();
     if (r.ec) {
-      bl::record w = open(bl::trivial::warning, &ps, to_string(why_));
+      bl::record w = open(bl::trivial::warning, &why_);
       if (!w) return;
-      w.attribute_values().insert("TempfmKind", bl::attributes::make_attribute_value(std::string(kind_name(r.kind))));
-      w.attribute_values().insert("TempfmBytes", bl::attributes::make_attribute_value(std::uintmax_t(r.bytes)));
+      add_details(w, ps, r);
       std::string msg = "boost_tempfm: cannot remove " + ps + " (" + to_string(why_) + "): " + r.ec.message();
       if (r.failed_path != path_) msg += " at " + r.failed_path.string();
       push(w, msg + "; it stays tracked");
       return;
     }
-    if (!rec_) return;
-    rec_.attribute_values().insert("TempfmKind", bl::attributes::make_attribute_value(std::string(kind_name(r.kind))));
-    rec_.attribute_values().insert("TempfmBytes", bl::attributes::make_attribute_value(std::uintmax_t(r.bytes)));
+    add_details(rec_, ps, r);
     if (r.kind == found_kind::none)
       push(rec_, "boost_tempfm: " + ps + " was already gone (" + to_string(why_) + ")");
     else

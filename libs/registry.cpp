@@ -358,6 +358,8 @@ void registry::release() noexcept {
 }
 
 void registry::map_current() {
+  // The common case costs no syscall: the mapping already covers what the header says.
+  if (map_ && mapped_slots_ > 1 && TEMPFM_HDR->capacity.load(std::memory_order_acquire) == mapped_slots_) return;
   struct stat st;
   if (::fstat(fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry", errno);
   if (st.st_size == 0) {

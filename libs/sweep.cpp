@@ -7,7 +7,9 @@
 #include "detail/registry_impl.hpp"
 #include "detail/safe_remove.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -45,9 +47,11 @@ registry_entry to_entry(const detail::raw_entry& r, bool alive, bool with_size) 
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(r.created_ns)));
   e.owner = r.owner;
   e.owner_alive = alive;
-  struct stat st;
-  e.exists = ::lstat(r.path.c_str(), &st) == 0;
-  if (with_size && e.exists) e.bytes = detail::measure_tree(e.path);
+  if (with_size) {
+    struct stat st;
+    e.exists = ::lstat(r.path.c_str(), &st) == 0;
+    if (e.exists) e.bytes = detail::measure_tree(e.path);
+  }
   return e;
 }
 
@@ -70,6 +74,8 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   const auto now = std::chrono::system_clock::now();
   const owner_id self = current_process();
   std::vector<detail::registry_ref> done;
+  const std::string rootp = root.native() + "/";
+  const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (const detail::raw_entry& r : reg->entries()) {
     if (r.owner == self) continue;  // ours: removed through our own handles and managers
     const bool live = alive(r.owner);
@@ -85,9 +91,17 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
     }
     registry_entry e = to_entry(r, live, false);
     detail::removal_log log(e.path, cleanup_reason::sweep);
-    const detail::removal_result res = detail::remove_tree(e.path, true);
+    const bool measure = opt.measure || log.wanted();
+    // Children of the root (what managers create) are one unlinkat relative to the root.
+    const std::string& p = r.path;
+    const detail::removal_result res =
+        root_fd >= 0 && p.size() > rootp.size() && p.compare(0, rootp.size(), rootp) == 0 &&
+                p.find('/', rootp.size()) == std::string::npos
+            ? detail::remove_at(root_fd, p.c_str() + rootp.size(), e.path, measure)
+            : detail::remove_tree(e.path, measure);
     log.done(res);
     e.bytes = res.bytes;
+    e.exists = res.kind != detail::found_kind::none;
     if (res.ec) {
       rep.failed.push_back(std::move(e));
       continue;
@@ -96,6 +110,7 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
     rep.removed.push_back(std::move(e));
     done.push_back(detail::registry_ref{r.slot, r.checksum});
   }
+  if (root_fd >= 0) ::close(root_fd);
   reg->remove_all(done);
   return rep;
 }

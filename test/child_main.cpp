@@ -8,7 +8,8 @@
 //   tempfm_test_child sink   ROOT        add a Boost.Log console sink on stdout, create and remove
 //   tempfm_test_child hold   ROOT OUTSIDE READY   make a file, a dir and a registered OUTSIDE file,
 //                                        write their paths to READY, then hang (to be SIGKILLed)
-//   tempfm_test_child churn  ROOT N OUT  create and remove N files and dirs, write N to OUT
+//   tempfm_test_child churn  ROOT N OUT  create and remove N files and dirs (and register files in
+//                                        ROOT/../ext), write N to OUT
 //   tempfm_test_child sweep  ROOT        sweep ROOT (exit 0 if exactly one entry was removed)
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
@@ -116,8 +117,12 @@ int churn(const fs::path& root, int n, const fs::path& out) {
     } else {
       tfm::temp_file f = m.create_temp_file(".c");
       if (i % 4 == 1) {
-        const fs::path kept = f.release();
-        m.register_file(kept);
+        // An outside file registered for cleanup. It exists before it is registered (as any file
+        // given to register_file), so it lives outside the root, which the tests check is left empty.
+        const fs::path ext = root.parent_path() / "ext" / ("reg_" + std::to_string(::getpid()) + "_" + std::to_string(i));
+        fs::create_directories(ext.parent_path());
+        std::ofstream(ext.string()) << "r";
+        m.register_file(ext);
       }
     }
     ++done;

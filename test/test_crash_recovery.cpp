@@ -67,7 +67,9 @@ BOOST_AUTO_TEST_CASE(sigkilled_owner_is_dead_and_swept_live_owner_survives) {
   BOOST_TEST(would.bytes == 5u + 3u + 7u);
   for (const std::string& p : dead.paths) BOOST_TEST(exists_nofollow(p), p);
 
-  tfm::sweep_report rep = tfm::sweep(canon);
+  tfm::sweep_options measured;
+  measured.measure = true;
+  tfm::sweep_report rep = tfm::sweep(canon, measured);
   BOOST_TEST(rep.removed.size() == 3u);
   BOOST_TEST(rep.failed.empty());
   BOOST_TEST(rep.bytes == 15u);

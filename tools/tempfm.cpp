@@ -268,6 +268,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   tfm::sweep_options opt;
   opt.dry_run = vm.count("dry-run") != 0;
   opt.all = vm.count("all") != 0;
+  opt.measure = true;  // report the bytes freed
   if (vm.count("older-than")) opt.older_than = parse_duration(older);
   const fs::path root = resolve_root(root_opt);
   // Each removal is logged to stderr.

@@ -1,0 +1,306 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// bench_tempfm: boost_tempfm against raw POSIX calls, measured in the same run, as ratios.
+//
+//   bench_tempfm DIR [--quick]
+//
+// DIR is where the roots are made (run it once on tmpfs, e.g. /dev/shm, and once on a disk).
+// Each A/B pair is run in alternating rounds and the median round is kept, so that drift of the
+// machine hits both sides. Prints a Markdown table.
+#include <boost_tempfm/tempfm.hpp>
+
+#include <boost/filesystem/operations.hpp>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace fs = boost::filesystem;
+namespace tfm = boost_tempfm;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+fs::path base;
+bool quick = false;
+
+double secs(clk::time_point a, clk::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+fs::path fresh(const std::string& name) {
+  fs::path p = base / fs::unique_path(name + "-%%%%%%%%");
+  fs::create_directories(p);
+  fs::permissions(p, fs::perms::owner_all);
+  return fs::canonical(p);
+}
+
+void die(const char* what) {
+  std::perror(what);
+  std::exit(1);
+}
+
+void write_small(const std::string& p) {
+  int fd = ::open(p.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) die("open");
+  if (::write(fd, "0123456789abcdef", 16) != 16) die("write");
+  ::close(fd);
+}
+
+int rm_entry(const char* p, const struct stat*, int type, struct FTW*) {
+  return type == FTW_DP ? ::rmdir(p) : ::unlink(p);
+}
+
+// Runs a and b `rounds` times alternately; returns the median seconds of each.
+std::pair<double, double> ab(int rounds, const std::function<double()>& a, const std::function<double()>& b) {
+  std::vector<double> ta, tb;
+  for (int r = 0; r < rounds; ++r) {
+    ta.push_back(a());
+    tb.push_back(b());
+  }
+  std::sort(ta.begin(), ta.end());
+  std::sort(tb.begin(), tb.end());
+  return {ta[ta.size() / 2], tb[tb.size() / 2]};
+}
+
+void row(const std::string& what, const std::string& unit, double ours, double raw, const std::string& target) {
+  std::printf("| %s | %.2f %s | %.2f %s | **%.3fx** | %s |\n", what.c_str(), ours, unit.c_str(), raw, unit.c_str(),
+              ours / raw, target.c_str());
+  std::fflush(stdout);
+}
+
+// 1. A scoped temp file created and removed.
+void scoped_file() {
+  const int n = quick ? 2000 : 20000;
+  const fs::path root = fresh("file");
+  tfm::temp_file_manager m("b_", root);
+  const std::string tmpl = (root / "raw_XXXXXXXXXXXXXXXX").string();
+  auto ours = [&] {
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      tfm::temp_file f = m.create_temp_file();
+    }
+    return secs(t0, clk::now());
+  };
+  auto raw = [&] {
+    std::vector<char> buf(tmpl.size() + 1);
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      std::memcpy(buf.data(), tmpl.c_str(), tmpl.size() + 1);
+      int fd = ::mkstemp(buf.data());
+      if (fd < 0) die("mkstemp");
+      ::close(fd);
+      ::unlink(buf.data());
+    }
+    return secs(t0, clk::now());
+  };
+  auto r = ab(7, ours, raw);
+  row("scoped temp file: create + remove (registry included)", "µs", r.first / n * 1e6, r.second / n * 1e6,
+      "≤ 1.10x");
+}
+
+// 2. A temp dir with 10 small files.
+void dir_with_files() {
+  const int n = quick ? 300 : 3000;
+  const fs::path root = fresh("dir");
+  tfm::temp_file_manager m("b_", root);
+  const std::string tmpl = (root / "raw_XXXXXXXXXXXXXXXX").string();
+  auto fill = [](const std::string& d) {
+    for (int k = 0; k < 10; ++k) write_small(d + "/f" + std::to_string(k));
+  };
+  auto ours = [&] {
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      tfm::temp_dir d = m.create_temp_dir();
+      fill(d.path().native());
+    }
+    return secs(t0, clk::now());
+  };
+  auto raw = [&] {
+    std::vector<char> buf(tmpl.size() + 1);
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      std::memcpy(buf.data(), tmpl.c_str(), tmpl.size() + 1);
+      if (!::mkdtemp(buf.data())) die("mkdtemp");
+      fill(buf.data());
+      if (::nftw(buf.data(), rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) die("nftw");
+    }
+    return secs(t0, clk::now());
+  };
+  auto r = ab(7, ours, raw);
+  row("temp dir with 10 small files: create, fill, remove (raw: mkdtemp + nftw)", "µs", r.first / n * 1e6,
+      r.second / n * 1e6, "≤ 1.05x");
+}
+
+// 3. 4 processes at once on one root.
+void four_processes() {
+  const int n = quick ? 2000 : 10000, procs = 4;
+  const fs::path root = fresh("procs");
+  auto run = [&](bool ours) {
+    auto t0 = clk::now();
+    std::vector<pid_t> pids;
+    for (int p = 0; p < procs; ++p) {
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        if (ours) {
+          tfm::temp_file_manager m("p_", root);
+          for (int i = 0; i < n; ++i) tfm::temp_file f = m.create_temp_file();
+        } else {
+          std::string tmpl = (root / "raw_XXXXXXXXXXXXXXXX").string();
+          for (int i = 0; i < n; ++i) {
+            std::string b = tmpl;
+            int fd = ::mkstemp(&b[0]);
+            if (fd < 0) ::_exit(1);
+            ::close(fd);
+            ::unlink(b.c_str());
+          }
+        }
+        ::_exit(0);
+      }
+      pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+      int st;
+      ::waitpid(pid, &st, 0);
+      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) die("worker");
+    }
+    return secs(t0, clk::now());
+  };
+  auto r = ab(5, [&] { return run(true); }, [&] { return run(false); });
+  const double ours_tp = procs * n / r.first, raw_tp = procs * n / r.second;
+  std::printf("| 4 processes on one root: aggregate scoped files per second | %.0f /s | %.0f /s | **%.3fx** of raw "
+              "throughput | ≥ 0.90x |\n",
+              ours_tp, raw_tp, ours_tp / raw_tp);
+  std::fflush(stdout);
+}
+
+// Makes n empty files named by the caller in dir (raw side of the bulk tests).
+std::vector<std::string> make_files(const fs::path& dir, int n) {
+  std::vector<std::string> v;
+  v.reserve(std::size_t(n));
+  for (int i = 0; i < n; ++i) {
+    v.push_back((dir / ("raw_" + std::to_string(i))).string());
+    int fd = ::open(v.back().c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) die("open");
+    ::close(fd);
+  }
+  return v;
+}
+
+double unlink_loop(const std::vector<std::string>& v) {
+  auto t0 = clk::now();
+  for (const std::string& p : v) ::unlink(p.c_str());
+  return secs(t0, clk::now());
+}
+
+// 4. cleanup_all of N tracked files, and 5. a sweep of N orphaned entries; registry size.
+void bulk(int n) {
+  const fs::path root = fresh("bulk");
+  const fs::path rawdir = fresh("bulk-raw");
+  const fs::path regfile = tfm::registry_dir(root) / "registry";
+  double ours_cleanup, raw_cleanup, ours_sweep, raw_sweep;
+  std::uintmax_t reg_full = 0, reg_after = 0;
+  {
+    tfm::temp_file_manager m("c_", root);
+    std::vector<tfm::temp_file> files;
+    files.reserve(std::size_t(n));
+    for (int i = 0; i < n; ++i) files.push_back(m.create_temp_file());
+    reg_full = fs::file_size(regfile);
+    auto t0 = clk::now();
+    m.cleanup_all();
+    ours_cleanup = secs(t0, clk::now());
+    reg_after = fs::file_size(regfile);
+  }
+  raw_cleanup = unlink_loop(make_files(rawdir, n));
+  // Orphans: a child registers n files and dies without cleanup.
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    tfm::temp_file_manager m("o_", root);
+    for (int i = 0; i < n; ++i) m.create_temp_file().release(), m.register_file(m.create_temp_file(".o", std::nullopt, false).path());
+    ::_exit(0);
+  }
+  int st;
+  ::waitpid(pid, &st, 0);
+  (void)st;
+  // The released ones are not tracked: remove them so the sweep sees only the n registered.
+  for (fs::directory_iterator it(root), end; it != end; ++it)
+    if (it->path().extension() != ".o" && it->path().filename().string().rfind("o_", 0) == 0) fs::remove(it->path());
+  auto t0 = clk::now();
+  tfm::sweep_report rep = tfm::sweep(root);
+  ours_sweep = secs(t0, clk::now());
+  if (rep.removed.size() != std::size_t(n)) {
+    std::fprintf(stderr, "sweep removed %zu of %d\n", rep.removed.size(), n);
+    std::exit(1);
+  }
+  raw_sweep = unlink_loop(make_files(rawdir, n));
+  row("cleanup_all of " + std::to_string(n) + " tracked files (raw: unlink loop)", "ms", ours_cleanup * 1e3,
+      raw_cleanup * 1e3, "≤ 1.3x");
+  row("sweep of " + std::to_string(n) + " orphaned entries of a dead process (raw: unlink loop)", "ms",
+      ours_sweep * 1e3, raw_sweep * 1e3, "≤ 1.3x");
+  std::printf("| registry size with %d live entries | %.1f bytes per entry (%ju bytes) | | | |\n", n,
+              double(reg_full) / n, reg_full);
+  std::printf("| registry size after all were removed | %ju bytes (slots kept for reuse) | | | |\n", reg_after);
+  std::fflush(stdout);
+}
+
+// 6. First use of get_temp_manager() on an empty root, in fresh processes.
+void first_use() {
+  std::vector<double> t;
+  for (int i = 0; i < 21; ++i) {
+    const fs::path root = base / fs::unique_path("first-%%%%%%%%");
+    int p[2];
+    if (::pipe(p) != 0) die("pipe");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setenv("BOOST_TEMPFM_ROOT", root.c_str(), 1);
+      auto t0 = clk::now();
+      tfm::get_temp_manager();
+      double d = secs(t0, clk::now());
+      if (::write(p[1], &d, sizeof d) != sizeof d) ::_exit(1);
+      ::_exit(0);
+    }
+    double d = 0;
+    if (::read(p[0], &d, sizeof d) != sizeof d) die("read");
+    ::close(p[0]);
+    ::close(p[1]);
+    int st;
+    ::waitpid(pid, &st, 0);
+    t.push_back(d);
+    fs::remove_all(root);
+  }
+  std::sort(t.begin(), t.end());
+  std::printf("| first get_temp_manager() on an empty root (fresh process; median of 21, max) | %.3f ms (max %.3f) | "
+              "| | < 1 ms |\n",
+              t[t.size() / 2] * 1e3, t.back() * 1e3);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: bench_tempfm DIR [--quick]\n";
+    return 2;
+  }
+  quick = argc > 2 && std::string(argv[2]) == "--quick";
+  base = fs::path(argv[1]) / fs::unique_path("tempfm-bench-%%%%%%%%");
+  fs::create_directories(base);
+  std::printf("\nbench_tempfm on %s%s\n\n", argv[1], quick ? " (quick)" : "");
+  std::printf("| measure | boost_tempfm | raw POSIX | ratio | target |\n|---|---|---|---|---|\n");
+  scoped_file();
+  dir_with_files();
+  four_processes();
+  bulk(quick ? 5000 : (std::getenv("BENCH_BULK") ? std::atoi(std::getenv("BENCH_BULK")) : 100000));
+  first_use();
+  fs::remove_all(base);
+  return 0;
+}
