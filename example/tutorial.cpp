@@ -129,6 +129,18 @@ void errors(boost_tempfm::temp_file_manager& manager) {
   //]
 }
 
+void registry(boost_tempfm::temp_file_manager& manager) {
+  //[registry
+  // Every process of this user on this root shares its registry: see what all of them hold...
+  for (const boost_tempfm::registry_entry& e : boost_tempfm::list_entries(manager.base_dir()))
+    std::cout << e.path << ": pid " << e.owner.pid << (e.owner_alive ? " (alive), " : " (dead), ") << e.bytes
+              << " bytes\n";
+  // ...and remove what crashed or killed processes left (a new manager does this when it starts).
+  boost_tempfm::sweep_report swept = boost_tempfm::sweep(manager.base_dir());
+  std::cout << "swept " << swept.removed.size() << " entries of dead processes\n";
+  //]
+}
+
 void logging() {
   //[logging
   namespace expr = boost::log::expressions;
@@ -161,6 +173,7 @@ int main() {
     release_and_remove(manager);
     own_manager(scratch);
     errors(manager);
+    registry(manager);
     logging();
     fs::remove_all(scratch);
   } catch (const std::exception& e) {

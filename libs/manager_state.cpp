@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -163,30 +164,41 @@ std::vector<removal_failure> manager_state::remove_all(cleanup_reason why) noexc
     mine.swap(entries_);
   }
   std::vector<registry_ref> removed;
-  try {
-    removed.reserve(mine.size());
-  } catch (...) {
-  }
-  for (auto it = mine.begin(); it != mine.end();) {
-    if (it->second.owner != self) {
-      it = mine.erase(it);
-      continue;
-    }
-    const removal_result r = remove_path(it->first, why);
+  auto remove_entry = [&](const std::string& path, entry& e) {
+    const removal_result r = remove_path(path, why);
     if (r.ec) {
       try {
-        failures.push_back(removal_failure{it->first, r.ec});
+        failures.push_back(removal_failure{path, r.ec});
       } catch (...) {
       }
-      ++it;  // keep it: tracked again below
-    } else {
-      try {
-        removed.push_back(it->second.ref);
-      } catch (...) {
-        registry_->remove(it->second.ref);
-      }
-      it = mine.erase(it);
+      return;  // stays in `mine`: tracked again below
     }
+    try {
+      removed.push_back(e.ref);
+    } catch (...) {
+      registry_->remove(e.ref);
+    }
+    e.owner = 0;  // removed: dropped below
+  };
+  try {
+    // In creation order (ids grow): on a disk, neighbouring inodes go together.
+    std::vector<std::pair<std::uint64_t, std::pair<const std::string, entry>*>> order;
+    order.reserve(mine.size());
+    removed.reserve(mine.size());
+    for (auto& kv : mine)
+      if (kv.second.owner == self) order.emplace_back(kv.second.id, &kv);
+    std::sort(order.begin(), order.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (auto& o : order) remove_entry(o.second->first, o.second->second);
+  } catch (...) {
+    for (auto& kv : mine)  // no memory to sort: in any order
+      if (kv.second.owner == self) remove_entry(kv.first, kv.second);
+  }
+  for (auto it = mine.begin(); it != mine.end();) {
+    if (it->second.owner != self)  // removed now, or inherited through fork (forgotten)
+      it = mine.erase(it);
+    else
+      ++it;
   }
   registry_->remove_all(removed);
   if (!mine.empty()) {

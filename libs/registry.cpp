@@ -590,6 +590,7 @@ void registry::repair() noexcept {
 std::vector<raw_entry> registry::entries() {
   std::vector<raw_entry> out;
   guard g(*this);
+  out.reserve(TEMPFM_HDR->live);
   std::string path;
   const std::string rootp = root_.native() + "/";
   for (std::uint32_t i = 1; i < mapped_slots_; ++i) {

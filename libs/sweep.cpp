@@ -39,9 +39,9 @@ class liveness {
   std::map<owner_id, bool, owner_less> cache_;
 };
 
-registry_entry to_entry(const detail::raw_entry& r, bool alive, bool with_size) {
+registry_entry to_entry(detail::raw_entry& r, bool alive, bool with_size) {
   registry_entry e;
-  e.path = r.path;
+  e.path = std::move(r.path);
   e.type = r.type;
   e.created = std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(r.created_ns)));
@@ -62,7 +62,9 @@ std::vector<registry_entry> list_entries(const fs::path& root) {
   std::shared_ptr<detail::registry> reg = detail::registry::open_existing(root);
   if (!reg) return out;
   liveness alive;
-  for (const detail::raw_entry& r : reg->entries()) out.push_back(to_entry(r, alive(r.owner), true));
+  std::vector<detail::raw_entry> raw = reg->entries();
+  out.reserve(raw.size());
+  for (detail::raw_entry& r : raw) out.push_back(to_entry(r, alive(r.owner), true));
   return out;
 }
 
@@ -76,7 +78,9 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   std::vector<detail::registry_ref> done;
   const std::string rootp = root.native() + "/";
   const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  for (const detail::raw_entry& r : reg->entries()) {
+  std::vector<detail::raw_entry> raw = reg->entries();
+  done.reserve(raw.size());
+  for (detail::raw_entry& r : raw) {
     if (r.owner == self) continue;  // ours: removed through our own handles and managers
     const bool live = alive(r.owner);
     if (live && !opt.all) continue;
@@ -89,14 +93,15 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
       rep.removed.push_back(std::move(e));
       continue;
     }
+    const bool in_root = r.path.size() > rootp.size() && r.path.compare(0, rootp.size(), rootp) == 0 &&
+                         r.path.find('/', rootp.size()) == std::string::npos;
     registry_entry e = to_entry(r, live, false);
     detail::removal_log log(e.path, cleanup_reason::sweep);
     const bool measure = opt.measure || log.wanted();
     // Children of the root (what managers create) are one unlinkat relative to the root.
-    const std::string& p = r.path;
+    const std::string& p = e.path.native();
     const detail::removal_result res =
-        root_fd >= 0 && p.size() > rootp.size() && p.compare(0, rootp.size(), rootp) == 0 &&
-                p.find('/', rootp.size()) == std::string::npos
+        root_fd >= 0 && in_root
             ? detail::remove_at(root_fd, p.c_str() + rootp.size(), e.path, measure)
             : detail::remove_tree(e.path, measure);
     log.done(res);
