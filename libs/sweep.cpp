@@ -49,7 +49,7 @@ registry_entry to_entry(detail::raw_entry& r, bool alive, bool with_size) {
   e.owner_alive = alive;
   if (with_size) {
     struct stat st;
-    e.exists = ::lstat(r.path.c_str(), &st) == 0;
+    e.exists = ::lstat(e.path.c_str(), &st) == 0;
     if (e.exists) e.bytes = detail::measure_tree(e.path);
   }
   return e;
