@@ -433,6 +433,27 @@ void registry::grow() {
   h->capacity.store(ncap, std::memory_order_release);
 }
 
+void registry::shrink() noexcept {
+  // Only when no slot is in use (the live count is a hint: check).
+  for (std::uint32_t i = 1; i < mapped_slots_; ++i)
+    if (TEMPFM_CONT(i)->state.load(std::memory_order_relaxed) != slot_free) return;
+  header* h = TEMPFM_HDR;
+  // The header first: a process killed before the truncation leaves a file larger than its
+  // capacity, which is harmless; the other order would leave a capacity beyond the file.
+  h->free_head = 0;
+  for (std::uint32_t i = initial_slots - 1; i >= 1; --i) {
+    TEMPFM_CONT(i)->next = h->free_head;
+    h->free_head = i;
+  }
+  h->capacity.store(initial_slots, std::memory_order_release);
+  void* m = ::mmap(nullptr, std::size_t(initial_slots) * slot_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (m == MAP_FAILED) return;  // keep the old mapping; map_current() remaps at the next lock
+  ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
+  map_ = static_cast<unsigned char*>(m);
+  mapped_slots_ = initial_slots;
+  (void)::ftruncate(fd_, off_t(initial_slots) * slot_bytes);
+}
+
 std::uint32_t registry::pop_free() {
   header* h = TEMPFM_HDR;
   if (h->free_head == 0 || h->free_head >= mapped_slots_) {
@@ -525,6 +546,7 @@ void registry::remove_all(const std::vector<registry_ref>& refs) noexcept {
       head_slot* hs = TEMPFM_HEAD(r.slot);
       if (hs->state.load(std::memory_order_acquire) == slot_head && hs->checksum == r.checksum) free_chain(r.slot);
     }
+    if (TEMPFM_HDR->live == 0 && mapped_slots_ > initial_slots) shrink();
   } catch (...) {
     // The registry is unusable (it was removed or broken under us): the entries go with it.
   }

@@ -94,6 +94,7 @@ class registry {
   void repair() noexcept;  // rebuild the free list and drop broken chains
   void map_current();      // (re)map when another process grew the file
   void grow();
+  void shrink() noexcept;  // back to the initial size once every slot is free
   std::uint32_t pop_free();
   void free_chain(std::uint32_t head) noexcept;
 
