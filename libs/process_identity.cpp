@@ -5,6 +5,8 @@
 #include "detail/process_identity.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -58,7 +60,7 @@ owner_id cached;
 
 }  // namespace
 
-bool read_start_time(std::uint32_t pid, std::uint64_t& start_time) {
+bool read_start_time(std::uint32_t pid, std::uint64_t& start_time, bool* zombie) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%u/stat", pid);
   char buf[1024];
@@ -67,7 +69,11 @@ bool read_start_time(std::uint32_t pid, std::uint64_t& start_time) {
   const char* p = std::strrchr(buf, ')');
   if (!p) return false;
   ++p;
-  // After ')': field 3 (state) is the first; starttime is field 22, i.e. the 20th from here.
+  while (*p == ' ') ++p;
+  // Field 3, the state: a zombie (Z) or dead (X) process has ended; only its parent has not
+  // reaped it yet, and it must not pass for a live owner or lock holder.
+  if (zombie) *zombie = *p == 'Z' || *p == 'X';
+  // starttime is field 22.
   for (int field = 3; field < 22; ++field) {
     while (*p == ' ') ++p;
     while (*p && *p != ' ') ++p;
@@ -93,11 +99,15 @@ void identity_after_fork() noexcept { stale.store(true, std::memory_order_releas
 
 owner_id current_process() {
   if (detail::stale.load(std::memory_order_acquire)) {
+    // Whoever asks first (a manager, sweep(), a tool) makes sure a forked child asks again.
+    static std::once_flag hook;
+    std::call_once(hook, [] { ::pthread_atfork(nullptr, nullptr, detail::identity_after_fork); });
     std::lock_guard<std::mutex> g(detail::mu);
     if (detail::stale.load(std::memory_order_relaxed)) {
       owner_id o;
       o.pid = static_cast<std::uint32_t>(::getpid());
-      detail::read_start_time(o.pid, o.start_time);
+      // Without /proc the start time stays 0: is_alive() then falls back to the pid alone.
+      if (!detail::read_start_time(o.pid, o.start_time, nullptr)) o.start_time = 0;
       o.boot_id = detail::boot_id();
       detail::cached = o;
       detail::stale.store(false, std::memory_order_release);
@@ -109,8 +119,13 @@ owner_id current_process() {
 bool is_alive(const owner_id& o) {
   if (o.pid == 0 || o.boot_id != detail::boot_id()) return false;
   std::uint64_t st = 0;
-  if (!detail::read_start_time(o.pid, st)) return false;  // no such process
-  return st == o.start_time;
+  bool zombie = false;
+  if (detail::read_start_time(o.pid, st, &zombie)) return !zombie && (o.start_time == 0 || st == o.start_time);
+  // No stat for that pid. With /proc mounted, that means no such process; without /proc (or
+  // out of descriptors), only the pid can be checked.
+  std::uint64_t self_st = 0;
+  if (detail::read_start_time(static_cast<std::uint32_t>(::getpid()), self_st, nullptr)) return false;
+  return ::kill(static_cast<pid_t>(o.pid), 0) == 0 || errno == EPERM;
 }
 
 }  // namespace boost_tempfm

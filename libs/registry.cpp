@@ -19,6 +19,7 @@
 #include "detail/process_identity.hpp"
 
 #include <boost/date_time/posix_time/posix_time_types.hpp>
+#include <boost/filesystem/operations.hpp>
 #include <boost/interprocess/permissions.hpp>
 
 #include <fcntl.h>
@@ -197,18 +198,24 @@ registry::registry(fs::path root, fs::path dir, int fd, std::string sem_name)
 registry::~registry() {
   if (map_) ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
   if (fd_ >= 0) ::close(fd_);
-  if (recover_fd_ >= 0) ::close(recover_fd_);
 }
 
 fs::path registry_dir_of(const fs::path& root) { return root / (".tempfm-" + std::to_string(::geteuid())); }
 
 std::shared_ptr<registry> registry::open_existing(const fs::path& root) {
   struct stat st;
-  if (::lstat((registry_dir_of(root) / "registry").c_str(), &st) != 0) return nullptr;
-  return open(root);
+  boost::system::error_code ec;
+  const fs::path canon = fs::canonical(root, ec);
+  if (ec || ::lstat((registry_dir_of(canon) / "registry").c_str(), &st) != 0) return nullptr;
+  return open(canon);
 }
 
-std::shared_ptr<registry> registry::open(const fs::path& root) {
+std::shared_ptr<registry> registry::open(const fs::path& given_root) {
+  // One registry per real directory: its lock's name and the cache key come from the canonical
+  // path, whatever spelling the caller used.
+  boost::system::error_code cec;
+  const fs::path root = fs::canonical(given_root, cec);
+  if (cec) throw_error("cannot resolve the temp root", given_root, cec);
   std::lock_guard<std::mutex> cg(cache_mutex());
   auto it = cache().find(root.native());
   if (it != cache().end()) {
@@ -229,9 +236,15 @@ std::shared_ptr<registry> registry::open(const fs::path& root) {
   std::shared_ptr<registry> r(new registry(root, dir, fd, sem_name_for(root)));
   if (::fstat(fd, &st) != 0) throw_errno("cannot inspect the registry", file, errno);
   check_private(file, st, false);
+  // recover.lock is opened anew by each recovery (recover_from): a descriptor kept open would be
+  // shared with forked children, and an OFD lock does not exclude holders of one description.
   const fs::path lock_file = dir / "recover.lock";
-  r->recover_fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (r->recover_fd_ < 0) throw_errno("cannot open the registry's recovery lock", lock_file, errno);
+  int lfd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (lfd < 0) throw_errno("cannot open the registry's recovery lock", lock_file, errno);
+  const int serr = ::fstat(lfd, &st) == 0 ? 0 : errno;
+  ::close(lfd);
+  if (serr) throw_errno("cannot inspect the registry's recovery lock", lock_file, serr);
+  check_private(lock_file, st, false);
   try {
     r->sem_.reset(new bip::named_mutex(bip::open_or_create, r->sem_name_.c_str(), bip::permissions(0600)));
   } catch (const bip::interprocess_exception& e) {
@@ -307,6 +320,15 @@ void registry::acquire() {
   }
 }
 
+bool registry::header_is_blank() noexcept {
+  char buf[sizeof(header)];
+  const ssize_t n = ::pread(fd_, buf, sizeof buf, 0);
+  if (n != ssize_t(sizeof buf)) return false;
+  for (char c : buf)
+    if (c != 0) return false;
+  return true;
+}
+
 void registry::map_header() noexcept {
   struct stat st;
   if (map_ || ::fstat(fd_, &st) != 0 || st.st_size < off_t(slot_bytes)) return;
@@ -317,21 +339,34 @@ void registry::map_header() noexcept {
 }
 
 bool registry::recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acq) {
+  const int lock_fd =
+      ::open((dir_ / "recover.lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (lock_fd < 0) return false;  // cannot arbitrate: keep waiting on the semaphore
   struct flock fl;
   std::memset(&fl, 0, sizeof fl);
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
-  while (::fcntl(recover_fd_, F_OFD_SETLKW, &fl) != 0) {
-    if (errno != EINTR) return false;  // cannot arbitrate: keep waiting on the semaphore
+  while (::fcntl(lock_fd, F_OFD_SETLKW, &fl) != 0) {
+    if (errno != EINTR) {
+      ::close(lock_fd);
+      return false;
+    }
   }
   if (!map_) map_header();
   header* h = map_ ? TEMPFM_HDR : nullptr;
   const owner_id self = current_process();
   bool inherited = false, holding = false;
   if (!h) {
-    // No header yet: the holder died while creating the registry; it is initialised again.
+    // No header yet: the holder died while creating the registry. Initialise it before letting
+    // go of the recovery lock, so that no later recoverer finds it missing too.
     holding = true;
     if (!sem_->try_lock()) inherited = true;
+    try {
+      map_current();
+      note_holder();
+    } catch (...) {
+      // The guard tries again and reports the error.
+    }
   } else if (h->holder_pid.load() == dead_pid && h->holder_start.load() == dead_start &&
              h->acquisitions.load() == seen_acq) {
     holding = true;
@@ -344,8 +379,7 @@ bool registry::recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, st
       needs_repair_ = true;  // done by the guard once the mapping is current
     }
   }
-  fl.l_type = F_UNLCK;
-  ::fcntl(recover_fd_, F_OFD_SETLK, &fl);
+  ::close(lock_fd);  // drops the OFD lock
   if (inherited)
     log_message(log_level::warning, "boost_tempfm: recovered the registry lock of " + root_.string() +
                                         " from dead process " + std::to_string(dead_pid));
@@ -362,6 +396,21 @@ void registry::map_current() {
   if (map_ && mapped_slots_ > 1 && TEMPFM_HDR->capacity.load(std::memory_order_acquire) == mapped_slots_) return;
   struct stat st;
   if (::fstat(fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry", errno);
+  if (st.st_size > 0 && st.st_size < off_t(slot_bytes)) {
+    // Shorter than a header: a creator died before sizing it. Start again.
+    if (::ftruncate(fd_, 0) != 0) throw_errno("cannot reset the registry", dir_ / "registry", errno);
+    st.st_size = 0;
+  }
+  if (st.st_size >= off_t(slot_bytes) && header_is_blank()) {
+    // Sized but never written (its creator died before the magic): start again.
+    if (map_) {
+      ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
+      map_ = nullptr;
+      mapped_slots_ = 0;
+    }
+    if (::ftruncate(fd_, 0) != 0) throw_errno("cannot reset the registry", dir_ / "registry", errno);
+    st.st_size = 0;
+  }
   if (st.st_size == 0) {
     // A new registry: header and free list.
     const off_t size = off_t(initial_slots) * slot_bytes;

@@ -11,6 +11,7 @@
 //   tempfm_test_child churn  ROOT N OUT  create and remove N files and dirs (and register files in
 //                                        ROOT/../ext), write N to OUT
 //   tempfm_test_child sweep  ROOT        sweep ROOT (exit 0 if exactly one entry was removed)
+//   tempfm_test_child identity           exit 0 if a child forked after current_process() gets its own
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -23,6 +24,7 @@
 #include <boost/log/utility/setup/console.hpp>
 
 #include <cstdlib>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cstring>
 #include <fstream>
@@ -140,6 +142,17 @@ int main(int argc, char** argv) {
   if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))
     return scenario(argv[1], argv[2], argv[3]);
   if (argc >= 3 && std::strcmp(argv[1], "sink") == 0) return with_sink(argv[2]);
+  if (argc >= 2 && std::strcmp(argv[1], "identity") == 0) {
+    const tfm::owner_id parent = tfm::current_process();  // first use, no manager
+    const pid_t child = ::fork();
+    if (child == 0) {
+      const tfm::owner_id me = tfm::current_process();
+      ::_exit(me.pid == static_cast<std::uint32_t>(::getpid()) && me != parent && tfm::is_alive(me) ? 0 : 1);
+    }
+    int st = 0;
+    ::waitpid(child, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+  }
   if (argc >= 3 && std::strcmp(argv[1], "sweep") == 0)
     return tfm::sweep(fs::canonical(argv[2])).removed.size() == 1 ? 0 : 1;
   std::cerr << "usage: tempfm_test_child exit|return ROOT LIST | sink ROOT\n";

@@ -99,3 +99,21 @@ BOOST_AUTO_TEST_CASE(random_sigkills_never_lose_a_file) {
   BOOST_TEST(listing(root).empty(), listing(root).size() << " files left untracked");
   BOOST_TEST(kills > 10);
 }
+
+BOOST_AUTO_TEST_CASE(holder_that_is_an_unreaped_zombie_counts_as_dead) {
+  // /proc still lists a zombie with its start time; it must not pass for a live holder.
+  scratch s;
+  fs::create_directories(s.dir / "root");
+  exec_result r = run_program(program("tempfm_test_lock"), {"zombie", (s.dir / "root").string()});
+  BOOST_TEST(r.exited_with(0), "status " << r.status << " " << r.err);
+}
+
+BOOST_AUTO_TEST_CASE(forked_siblings_recover_exactly_once) {
+  // Children of one process share every descriptor inherited from it; the recovery lock must
+  // still let only one of them take over the dead sibling's lock.
+  scratch s;
+  fs::create_directories(s.dir / "root");
+  exec_result r = run_program(program("tempfm_test_lock"), {"family", (s.dir / "root").string(), "5"});
+  BOOST_TEST(r.exited_with(0), r.out << r.err);
+  BOOST_TEST(r.out == "finished 4 recoveries 1 live 0\n");
+}

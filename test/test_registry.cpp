@@ -158,3 +158,29 @@ BOOST_AUTO_TEST_CASE(owner_identity_survives_pid_reuse_and_reboot) {
   gone.pid = 0;
   BOOST_TEST(!tfm::is_alive(gone));
 }
+
+BOOST_AUTO_TEST_CASE(identity_is_renewed_in_a_forked_child_without_any_manager) {
+  // The first use of the identity is not a manager (no fork handlers of the managers yet).
+  exec_result r = run_child_program({"identity"});
+  BOOST_TEST(r.exited_with(0), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_registry_left_blank_by_a_dead_creator_is_initialised) {
+  scratch s;
+  const fs::path dir = s.dir / "root" / (".tempfm-" + std::to_string(::geteuid()));
+  fs::create_directories(dir);
+  ::chmod(dir.c_str(), 0700);
+  write_file(dir / "registry", std::string(8192, '\0'));  // sized, never written
+  ::chmod((dir / "registry").c_str(), 0600);
+  tfm::temp_file_manager m("b_", s.dir / "root");
+  tfm::temp_file f = m.create_temp_file();
+  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(any_spelling_of_the_root_reaches_the_same_registry) {
+  scratch s;
+  tfm::temp_file_manager m("sp_", s.dir / "root");
+  tfm::temp_file f = m.create_temp_file();
+  BOOST_TEST(tfm::list_entries(m.base_dir() / ".").size() == 1u);
+  BOOST_TEST(tfm::list_entries(s.dir / "root" / ".." / "root").size() == 1u);
+}

@@ -91,6 +91,7 @@ class registry {
   // Takes over the lock of a dead holder if it is still stuck; true if we hold the lock now.
   bool recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acquisitions);
   void map_header() noexcept;  // maps the header alone, when nothing is mapped yet
+  bool header_is_blank() noexcept;  // sized, but all zero: its creator died before writing it
   void repair() noexcept;  // rebuild the free list and drop broken chains
   void map_current();      // (re)map when another process grew the file
   void grow();
@@ -101,7 +102,6 @@ class registry {
   const boost::filesystem::path root_;
   const boost::filesystem::path dir_;
   int fd_;
-  int recover_fd_ = -1;
   std::string sem_name_;
   std::unique_ptr<boost::interprocess::named_mutex> sem_;
   unsigned char* map_ = nullptr;
