@@ -255,7 +255,7 @@ void bulk(int n) {
       med(os) * 1e3, med(rs) * 1e3, "≤ 1.3x");
   std::printf("| registry size with %d live entries | %.1f bytes per entry (%ju bytes) | | | |\n", n,
               double(reg_full) / n, reg_full);
-  std::printf("| registry size after all were removed | %ju bytes (slots kept for reuse) | | | |\n", reg_after);
+  std::printf("| registry size after all were removed | %ju bytes (shrunk back to 64 slots) | | | |\n", reg_after);
   std::fflush(stdout);
 }
 
