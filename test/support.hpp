@@ -168,6 +168,16 @@ struct exec_result {
   bool exited_with(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
 };
 
+// In a forked child: execv(prog, prog + args); exit code 97 if that fails.
+[[noreturn]] inline void exec_or_die(const std::string& prog, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(prog.c_str()));
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::execv(prog.c_str(), argv.data());
+  ::_exit(97);
+}
+
 inline exec_result run_program(const std::string& prog, const std::vector<std::string>& args,
                                const std::vector<std::string>& env_extra = {}) {
   scratch io;
@@ -182,12 +192,7 @@ inline exec_result run_program(const std::string& prog, const std::vector<std::s
     ::dup2(o, 1);
     ::dup2(e, 2);
     for (const std::string& kv : env_extra) ::putenv(const_cast<char*>(kv.c_str()));
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(prog.c_str()));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(prog.c_str(), argv.data());
-    ::_exit(97);
+    exec_or_die(prog, args);
   }
   exec_result r;
   while (::waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
@@ -212,12 +217,7 @@ inline pid_t spawn(const std::string& prog, const std::vector<std::string>& args
       ::dup2(n, 1);
       ::dup2(n, 2);
     }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(prog.c_str()));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(prog.c_str(), argv.data());
-    ::_exit(97);
+    exec_or_die(prog, args);
   }
   return pid;
 }
