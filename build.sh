@@ -14,7 +14,7 @@ SRC=$(pwd)
 OUT=${OUT:-$SRC/out}
 JOBS=${JOBS:-2}
 
-PACKAGES="g++ make cmake libboost1.81-dev libboost-filesystem1.81-dev libboost-log1.81-dev
+PACKAGES="g++ make cmake clang libclang-rt-dev libboost1.81-dev libboost-filesystem1.81-dev libboost-log1.81-dev
   libboost-test1.81-dev libboost-program-options1.81-dev libboost1.81-tools-dev"
 
 deps() {
@@ -72,6 +72,15 @@ run_tests() {
   (cd "$OUT/asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest -j "$JOBS" --output-on-failure)
   ok "asan+ubsan"
+
+  stage "libFuzzer on the registry reader (ASan+UBSan, 60 s)"
+  mkdir -p "$OUT/fuzz/corpus"
+  clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$SRC" \
+    -DBOOST_LOG_DYN_LINK -DBOOST_FILESYSTEM_DYN_LINK test/fuzz_registry.cpp libs/*.cpp \
+    -lboost_log -lboost_filesystem -lboost_thread -lpthread -o "$OUT/fuzz/fuzz_registry"
+  TEMPFM_FUZZ_SEED="$OUT/fuzz/corpus/valid" "$OUT/fuzz/fuzz_registry" -runs=0 >/dev/null 2>&1
+  (cd "$OUT/fuzz" && ./fuzz_registry -max_total_time=60 -max_len=65536 -print_final_stats=1 corpus 2>&1 | tail -n 12)
+  ok "fuzz"
 
   stage "ThreadSanitizer (the threaded tests)"
   cmake_build "$OUT/tsan" -DCMAKE_BUILD_TYPE=Debug -DBOOST_TEMPFM_SANITIZE=thread

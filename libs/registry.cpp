@@ -36,7 +36,6 @@
 
 namespace boost_tempfm {
 namespace detail {
-namespace {
 
 namespace fs = boost::filesystem;
 namespace bip = boost::interprocess;
@@ -88,6 +87,8 @@ static_assert(sizeof(head_slot) == slot_bytes, "head slot layout");
 static_assert(sizeof(cont_slot) == slot_bytes, "continuation slot layout");
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free,
               "lock-free atomics are address-free, so they work in shared memory");
+
+namespace {
 
 std::uint32_t fnv1a(const void* data, std::size_t n, std::uint32_t h = 2166136261u) {
   const unsigned char* p = static_cast<const unsigned char*>(data);
@@ -152,6 +153,9 @@ std::map<std::string, std::weak_ptr<registry>>& cache() {
   static auto* c = new std::map<std::string, std::weak_ptr<registry>>;
   return *c;
 }
+
+bool read_chain(unsigned char* map, std::uint32_t cap, std::uint32_t i, std::string& out,
+                std::vector<std::uint32_t>* chain);
 
 std::string sem_name_for(const fs::path& root) {
   char buf[64];
@@ -255,9 +259,14 @@ std::shared_ptr<registry> registry::open(const fs::path& given_root) {
   const fs::path sem_file = fs::path("/dev/shm") / ("sem." + r->sem_name_);
   if (::lstat(sem_file.c_str(), &st) == 0) check_private(sem_file, st, false);
 
-  {
-    guard g(*r);  // map_current() initialises an empty file
-  }
+  r->with_lock([&] {
+    // map_current() initialised an empty file, or rebuilt a broken one. A free list that leaves the
+    // file, loops or hands out a used slot is rebuilt by a scan.
+    if (!r->free_list_ok()) {
+      r->repair();
+      log_message(log_level::warning, "boost_tempfm: repaired the free list of " + (dir / "registry").string());
+    }
+  });
   cache()[root.native()] = r;
   return r;
 }
@@ -412,28 +421,7 @@ void registry::map_current() {
     st.st_size = 0;
   }
   if (st.st_size == 0) {
-    // A new registry: header and free list.
-    const off_t size = off_t(initial_slots) * slot_bytes;
-    if (int err = ::posix_fallocate(fd_, 0, size)) throw_errno("cannot size the registry", dir_ / "registry", err);
-    void* m = ::mmap(nullptr, std::size_t(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-    if (m == MAP_FAILED) throw_errno("cannot map the registry", dir_ / "registry", errno);
-    if (map_) ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
-    map_ = static_cast<unsigned char*>(m);
-    mapped_slots_ = initial_slots;
-    header* h = TEMPFM_HDR;
-    h->version = format_version;
-    h->slot_size = slot_bytes;
-    h->live = 0;
-    h->recoveries = 0;
-    h->capacity.store(initial_slots);
-    h->free_head = 0;
-    for (std::uint32_t i = initial_slots - 1; i >= 1; --i) {
-      TEMPFM_CONT(i)->next = h->free_head;
-      h->free_head = i;
-    }
-    std::memcpy(h->magic, magic, sizeof magic);
-    h->holder_start.store(current_process().start_time);
-    h->holder_pid.store(current_process().pid);
+    initialise();
     return;
   }
   if (map_ && TEMPFM_HDR->capacity.load() == mapped_slots_) return;
@@ -446,18 +434,120 @@ void registry::map_current() {
     mapped_slots_ = 1;
   }
   header* h = TEMPFM_HDR;
-  if (std::memcmp(h->magic, magic, sizeof magic) != 0 || h->version != format_version || h->slot_size != slot_bytes)
-    throw_errno("the registry has an unknown format", dir_ / "registry", EPROTO);
+  if (std::memcmp(h->magic, magic, sizeof magic) != 0 || h->version != format_version || h->slot_size != slot_bytes) {
+    rebuild("it has an unknown format or version", st.st_size);
+    return;
+  }
   const std::uint32_t cap = h->capacity.load();
-  if (cap < 2 || cap > max_slots || off_t(cap) * slot_bytes > st.st_size)
-    throw_errno("the registry is inconsistent (capacity " + std::to_string(cap) + ", " + std::to_string(st.st_size) +
-                    " bytes)",
-                dir_ / "registry", EIO);
+  if (cap < 2 || cap > max_slots || off_t(cap) * slot_bytes > st.st_size) {
+    rebuild("its capacity (" + std::to_string(cap) + " slots) does not fit its size (" +
+                std::to_string(st.st_size) + " bytes)",
+            st.st_size);
+    return;
+  }
   void* m = ::mmap(nullptr, std::size_t(cap) * slot_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   if (m == MAP_FAILED) throw_errno("cannot map the registry", dir_ / "registry", errno);
   ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
   map_ = static_cast<unsigned char*>(m);
   mapped_slots_ = cap;
+}
+
+void registry::initialise() {
+  const off_t size = off_t(initial_slots) * slot_bytes;
+  if (int err = ::posix_fallocate(fd_, 0, size)) throw_errno("cannot size the registry", dir_ / "registry", err);
+  void* m = ::mmap(nullptr, std::size_t(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (m == MAP_FAILED) throw_errno("cannot map the registry", dir_ / "registry", errno);
+  if (map_) ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
+  map_ = static_cast<unsigned char*>(m);
+  mapped_slots_ = initial_slots;
+  header* h = TEMPFM_HDR;
+  std::memset(static_cast<void*>(h), 0, slot_bytes);
+  h->version = format_version;
+  h->slot_size = slot_bytes;
+  h->live = 0;
+  h->recoveries = 0;
+  h->capacity.store(initial_slots);
+  h->free_head = 0;
+  for (std::uint32_t i = initial_slots - 1; i >= 1; --i) {
+    TEMPFM_CONT(i)->state.store(slot_free, std::memory_order_relaxed);
+    TEMPFM_CONT(i)->next = h->free_head;
+    h->free_head = i;
+  }
+  std::memcpy(h->magic, magic, sizeof magic);
+  h->holder_start.store(current_process().start_time);
+  h->holder_pid.store(current_process().pid);
+}
+
+void registry::rebuild(const std::string& why, off_t size) {
+  // Salvage every entry whose chain and checksum are intact, reading the file as slots whatever
+  // its header says; then start a new registry holding just those.
+  struct salvaged {
+    std::string stored;
+    entry_proto proto;
+  };
+  std::vector<salvaged> keep;
+  const off_t limit = std::min<off_t>(size, off_t(max_slots) * slot_bytes);
+  std::vector<unsigned char> buf;
+  try {
+    buf.resize(std::size_t(limit / slot_bytes) * slot_bytes);
+    std::size_t got = 0;
+    while (got < buf.size()) {
+      const ssize_t n = ::pread(fd_, buf.data() + got, buf.size() - got, off_t(got));
+      if (n <= 0) break;
+      got += std::size_t(n);
+    }
+    buf.resize(got / slot_bytes * slot_bytes);
+    const std::uint32_t cap = std::uint32_t(buf.size() / slot_bytes);
+    std::string path;
+    for (std::uint32_t i = 1; i < cap; ++i) {
+      const head_slot* hs = reinterpret_cast<const head_slot*>(buf.data() + std::size_t(i) * slot_bytes);
+      if (hs->state.load(std::memory_order_relaxed) != slot_head || hs->path_len == 0) continue;
+      if (!read_chain(buf.data(), cap, i, path, nullptr)) continue;
+      salvaged sv{path, entry_proto{}};
+      sv.proto.pid = hs->pid;
+      sv.proto.type = hs->type;
+      sv.proto.flags = hs->flags;
+      sv.proto.start_time = hs->start_time;
+      std::memcpy(sv.proto.boot_id, hs->boot_id, 16);
+      sv.proto.created_ns = hs->created_ns;
+      keep.push_back(std::move(sv));
+    }
+  } catch (const std::bad_alloc&) {
+    keep.clear();
+  }
+  if (map_) {
+    ::munmap(map_, std::size_t(mapped_slots_) * slot_bytes);
+    map_ = nullptr;
+    mapped_slots_ = 0;
+  }
+  if (::ftruncate(fd_, 0) != 0) throw_errno("cannot reset the broken registry", dir_ / "registry", errno);
+  initialise();
+  for (const salvaged& sv : keep) {
+    try {
+      place(sv.stored, sv.proto);
+    } catch (...) {
+      break;  // no room: what was placed stays
+    }
+  }
+  log_message(log_level::warning, "boost_tempfm: the registry " + (dir_ / "registry").string() + " was broken (" +
+                                      why + "); rebuilt with the " + std::to_string(keep.size()) +
+                                      " intact entries found in it");
+}
+
+bool registry::free_list_ok() noexcept {
+  try {
+    std::vector<bool> seen(mapped_slots_, false);
+    std::uint32_t i = TEMPFM_HDR->free_head;
+    while (i != 0) {
+      if (i >= mapped_slots_ || seen[i] || TEMPFM_CONT(i)->state.load(std::memory_order_relaxed) != slot_free)
+        return false;
+      seen[i] = true;
+      i = TEMPFM_CONT(i)->next;
+    }
+    return true;
+  } catch (...) {
+    return false;
+  }
 }
 
 void registry::grow() {
@@ -541,10 +631,21 @@ registry_ref registry::add(const std::string& abs_path, entry_type type) {
   const std::string stored = rel ? abs_path.substr(rootp.size()) : abs_path;
   if (stored.size() > max_path) throw_errno("path too long for the registry", abs_path, ENAMETOOLONG);
   const owner_id self = current_process();
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  entry_proto h{};
+  h.pid = self.pid;
+  h.type = static_cast<std::uint8_t>(type);
+  h.flags = rel ? 1 : 0;
+  h.start_time = self.start_time;
+  std::memcpy(h.boot_id, self.boot_id.data(), 16);
+  h.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
   guard g(*this);
+  const std::uint32_t slot = place(stored, h);
+  return registry_ref{slot, TEMPFM_HEAD(slot)->checksum};
+}
+
+std::uint32_t registry::place(const std::string& stored, const entry_proto& proto) {
   const std::uint32_t need = chain_slots(stored.size());
   std::uint32_t slots[max_path / cont_path_bytes + 2];
   std::uint32_t got = 0;
@@ -570,19 +671,19 @@ registry_ref registry::add(const std::string& abs_path, entry_type type) {
   }
   head_slot* hs = TEMPFM_HEAD(slots[0]);
   hs->next = need > 1 ? slots[1] : 0;
-  hs->pid = self.pid;
-  hs->type = static_cast<std::uint8_t>(type);
-  hs->flags = rel ? 1 : 0;
+  hs->pid = proto.pid;
+  hs->type = proto.type;
+  hs->flags = proto.flags;
   hs->path_len = static_cast<std::uint16_t>(stored.size());
-  hs->start_time = self.start_time;
-  std::memcpy(hs->boot_id, self.boot_id.data(), 16);
-  hs->created_ns = now;
+  hs->start_time = proto.start_time;
+  std::memcpy(hs->boot_id, proto.boot_id, 16);
+  hs->created_ns = proto.created_ns;
   hs->reserved = 0;
   std::memcpy(hs->path, stored.data(), std::min<std::size_t>(head_path_bytes, stored.size()));
   hs->checksum = entry_checksum(*hs, stored);
   hs->state.store(slot_head, std::memory_order_release);
   ++TEMPFM_HDR->live;
-  return registry_ref{slots[0], hs->checksum};
+  return slots[0];
 }
 
 void registry::remove(const registry_ref& ref) noexcept { remove_all(std::vector<registry_ref>{ref}); }
@@ -661,7 +762,7 @@ void registry::repair() noexcept {
 std::vector<raw_entry> registry::entries() {
   std::vector<raw_entry> out;
   guard g(*this);
-  out.reserve(TEMPFM_HDR->live);
+  out.reserve(std::min(TEMPFM_HDR->live, mapped_slots_));  // the count is only a hint
   std::string path;
   const std::string rootp = root_.native() + "/";
   for (std::uint32_t i = 1; i < mapped_slots_; ++i) {

@@ -10,6 +10,8 @@
 #include <boost/interprocess/sync/named_mutex.hpp>
 
 #include <atomic>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,6 +21,16 @@
 
 namespace boost_tempfm {
 namespace detail {
+
+// The fields of an entry other than its path (see head_slot in registry.cpp).
+struct entry_proto {
+  std::uint32_t pid;
+  std::uint8_t type;
+  std::uint8_t flags;  // bit 0: the path is relative to the root
+  std::uint64_t start_time;
+  std::uint8_t boot_id[16];
+  std::int64_t created_ns;
+};
 
 // The registry file <root>/.tempfm-<uid>/registry is an array of 128-byte slots, mapped shared
 // by every process using the root. Slot 0 is the header. An entry is a head slot (state 1) with
@@ -95,6 +107,11 @@ class registry {
   void repair() noexcept;  // rebuild the free list and drop broken chains
   void map_current();      // (re)map when another process grew the file
   void grow();
+  void initialise();
+  void rebuild(const std::string& why, off_t size);
+  bool free_list_ok() noexcept;
+  // Writes an entry (stored path, owner and times from proto) into free slots; returns the head.
+  std::uint32_t place(const std::string& stored, const entry_proto& proto);
   void shrink() noexcept;  // back to the initial size once every slot is free
   std::uint32_t pop_free();
   void free_chain(std::uint32_t head) noexcept;
