@@ -1,0 +1,172 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// Another user in the temp dir (CWE-377/379): a real second account ("nobody", in a child
+// process) pre-creates the default root, the registry's directory or its named semaphore. The
+// manager never writes through them, never trusts them, and fails with an error that says why;
+// no file of the victim's is changed. A second user's sweep never removes the victim's entries.
+// Needs root to act as two users: CI and the README run the tests as root.
+#define BOOST_TEST_MODULE test_hostile_user
+#include "support.hpp"
+
+#include <boost_tempfm/registry.hpp>
+#include <boost_tempfm/temp_file_manager.hpp>
+
+#include <cstdio>
+
+using namespace tempfm_test;
+namespace tfm = boost_tempfm;
+
+namespace {
+
+// Runs fn as nobody in a child; requires the child to succeed.
+void as_attacker(const std::function<int()>& fn) {
+  child_result r = run_forked([&] { return drop_to_nobody() ? fn() : 98; });
+  BOOST_REQUIRE_MESSAGE(r.exited_with(0), "the attacker's setup failed: " << r.out);
+}
+
+// A directory both users can write, like /tmp (sticky, 1777).
+fs::path shared_tmp(const scratch& s) {
+  const fs::path t = s.dir / "tmp";
+  fs::create_directories(t);
+  ::chmod(s.dir.c_str(), 0755);
+  ::chmod(t.c_str(), 01777);
+  return t;
+}
+
+template <class F>
+std::string refusal(F make) {
+  try {
+    make();
+  } catch (const fs::filesystem_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The semaphore name of a root: tempfm-<uid>-<FNV-1a 64 of the canonical path> (doc/design.md).
+std::string sem_name(const fs::path& canonical_root) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : canonical_root.native()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
+                static_cast<unsigned long long>(h));
+  return buf;
+}
+
+struct env_tmpdir {
+  std::string old;
+  bool had;
+  explicit env_tmpdir(const fs::path& t) {
+    const char* o = std::getenv("TMPDIR");
+    had = o != nullptr;
+    if (o) old = o;
+    ::setenv("TMPDIR", t.c_str(), 1);
+    ::unsetenv("BOOST_TEMPFM_ROOT");
+  }
+  ~env_tmpdir() {
+    if (had) ::setenv("TMPDIR", old.c_str(), 1); else ::unsetenv("TMPDIR");
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(attacker_owned_default_root_is_refused, *boost::unit_test::precondition([](auto) {
+                       return ::geteuid() == 0;
+                     })) {
+  scratch s;
+  const fs::path tmp = shared_tmp(s);
+  const fs::path root = tmp / ("tempfm-" + std::to_string(::geteuid()));
+  as_attacker([&] { return ::mkdir(root.c_str(), 0777) == 0 && ::chmod(root.c_str(), 0777) == 0 ? 0 : 1; });
+  env_tmpdir e(tmp);
+  const std::string why = refusal([] { tfm::temp_file_manager m; });
+  BOOST_TEST(why.find("refusing the temp root") != std::string::npos, why);
+  BOOST_TEST(listing(root).empty());  // nothing written into the attacker's directory
+}
+
+BOOST_AUTO_TEST_CASE(attacker_symlink_as_default_root_is_refused, *boost::unit_test::precondition([](auto) {
+                       return ::geteuid() == 0;
+                     })) {
+  scratch s;
+  const fs::path tmp = shared_tmp(s);
+  const fs::path victim_dir = s.dir / "victim-data";
+  fs::create_directories(victim_dir);
+  write_file(victim_dir / "important", "data");
+  ::chmod(victim_dir.c_str(), 0711);
+  const fs::path root = tmp / ("tempfm-" + std::to_string(::geteuid()));
+  as_attacker([&] { return ::symlink(victim_dir.c_str(), root.c_str()) == 0 ? 0 : 1; });
+  env_tmpdir e(tmp);
+  const std::string why = refusal([] { tfm::temp_file_manager m; });
+  BOOST_TEST(why.find("it is a symlink") != std::string::npos, why);
+  BOOST_TEST(listing(victim_dir) == std::set<std::string>{"important"});
+  BOOST_TEST(mode_of(victim_dir) == 0711u);
+}
+
+BOOST_AUTO_TEST_CASE(attacker_registry_dir_in_a_shared_root_is_refused, *boost::unit_test::precondition([](auto) {
+                       return ::geteuid() == 0;
+                     })) {
+  // A shared base_dir (1777): the attacker makes the victim's registry directory, as a
+  // directory of theirs and as a symlink to a directory of the victim's.
+  scratch s;
+  const fs::path tmp = shared_tmp(s);
+  const fs::path regdir = tmp / (".tempfm-" + std::to_string(::geteuid()));
+  as_attacker([&] { return ::mkdir(regdir.c_str(), 0777) == 0 && ::chmod(regdir.c_str(), 0777) == 0 ? 0 : 1; });
+  std::string why = refusal([&] { tfm::temp_file_manager m("v_", tmp); });
+  BOOST_TEST(why.find("refusing the registry: owned by uid 65534") != std::string::npos, why);
+  BOOST_TEST(listing(regdir).empty());
+  as_attacker([&] { return ::rmdir(regdir.c_str()) == 0 ? 0 : 1; });
+  const fs::path victim_dir = s.dir / "victim-data";
+  fs::create_directories(victim_dir);
+  ::chmod(victim_dir.c_str(), 0700);
+  as_attacker([&] { return ::symlink(victim_dir.c_str(), regdir.c_str()) == 0 ? 0 : 1; });
+  why = refusal([&] { tfm::temp_file_manager m("v_", tmp); });
+  BOOST_TEST(why.find("refusing the registry: not a directory") != std::string::npos, why);
+  BOOST_TEST(fs::is_empty(victim_dir));  // no registry written through the link
+}
+
+BOOST_AUTO_TEST_CASE(attacker_semaphore_is_refused, *boost::unit_test::precondition([](auto) {
+                       return ::geteuid() == 0;
+                     })) {
+  // The attacker pre-creates the victim's named semaphore, open to all and left at 0 (taken).
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  ::chmod(root.c_str(), 0700);
+  const fs::path sem = fs::path("/dev/shm") / ("sem." + sem_name(fs::canonical(root)));
+  ::unlink(sem.c_str());
+  as_attacker([&] {
+    // A POSIX semaphore file with value 0: 32 zero bytes, mode 0666.
+    const int fd = ::open(sem.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0666);
+    if (fd < 0) return 1;
+    const char zero[32] = {};
+    const bool ok = ::write(fd, zero, sizeof zero) == ssize_t(sizeof zero) && ::fchmod(fd, 0666) == 0;
+    ::close(fd);
+    return ok ? 0 : 1;
+  });
+  const std::string why = refusal([&] { tfm::temp_file_manager m("v_", root); });
+  BOOST_TEST(why.find("refusing the registry: owned by uid 65534") != std::string::npos, why);
+  BOOST_TEST(why.find(sem.string()) != std::string::npos, why);
+  ::unlink(sem.c_str());
+  tfm::temp_file_manager m("v_", root);  // once it is gone, the victim's own is made, 0600
+  BOOST_TEST(mode_of(sem) == 0600u);
+}
+
+BOOST_AUTO_TEST_CASE(another_users_sweep_never_removes_the_victims_entries,
+                     *boost::unit_test::precondition([](auto) { return ::geteuid() == 0; })) {
+  scratch s;
+  const fs::path tmp = shared_tmp(s);
+  tfm::temp_file_manager m("v_", tmp);
+  tfm::temp_file f = m.create_temp_file();
+  write_file(s.dir / "registered", "mine");
+  m.register_file(s.dir / "registered");
+  as_attacker([&] {
+    // The attacker's tools see only the attacker's registry in that root, and sweep it all.
+    tfm::sweep_options all;
+    all.all = true;
+    tfm::sweep_report rep = tfm::sweep(fs::canonical(tmp), all);
+    tfm::temp_file_manager theirs("a_", tmp);  // sweeps at start too
+    return rep.removed.empty() && tfm::list_entries(fs::canonical(tmp)).empty() ? 0 : 1;
+  });
+  BOOST_TEST(fs::exists(f.path()));
+  BOOST_TEST(read_file(s.dir / "registered") == "mine");
+  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 2u);
+}
