@@ -8,6 +8,7 @@
 #include <boost_tempfm/error.hpp>
 #include <boost_tempfm/log.hpp>
 #include <boost_tempfm/registry.hpp>
+#include <boost_tempfm/signal.hpp>
 #include <boost_tempfm/temp_dir.hpp>
 #include <boost_tempfm/temp_file.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>

@@ -63,10 +63,18 @@ manager_state::~manager_state() {
 
 std::uint64_t manager_state::insert(const std::string& p, entry_kind kind, registry_ref ref) {
   const std::uint32_t self = self_pid();
+  signal_node* sig = signal_attach(p);
   std::lock_guard<std::mutex> g(mu_);
-  auto res = entries_.emplace(p, entry{next_id_, kind, self, ref});
-  if (!res.second) res.first->second = entry{next_id_, kind, self, ref};  // inherited through fork: now ours
+  auto res = entries_.emplace(p, entry{next_id_, kind, self, ref, sig});
+  if (!res.second) res.first->second = entry{next_id_, kind, self, ref, sig};  // inherited through fork: now ours
   return next_id_++;
+}
+
+void manager_state::attach_signal_nodes() {
+  const std::uint32_t self = self_pid();
+  std::lock_guard<std::mutex> g(mu_);
+  for (auto& kv : entries_)
+    if (kv.second.owner == self && !kv.second.sig) kv.second.sig = signal_attach(kv.first);
 }
 
 std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const std::string& prefix,
@@ -91,27 +99,32 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_kind 
     if (it != entries_.end() && it->second.owner == self) return;
   }
   const registry_ref ref = registry_->add(p.native(), to_entry_type(kind));
+  signal_node* sig = signal_attach(p.native());
   std::lock_guard<std::mutex> g(mu_);
-  auto res = entries_.emplace(p.native(), entry{next_id_, kind, self, ref});
+  auto res = entries_.emplace(p.native(), entry{next_id_, kind, self, ref, sig});
   if (!res.second) {
     if (res.first->second.owner == self) {  // another thread tracked it meanwhile
       registry_->remove(ref);
+      signal_detach(sig);
       return;
     }
-    res.first->second = entry{next_id_, kind, self, ref};
+    res.first->second = entry{next_id_, kind, self, ref, sig};
   }
   ++next_id_;
 }
 
 void manager_state::untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept {
   registry_ref ref;
+  signal_node* sig = nullptr;
   {
     std::lock_guard<std::mutex> g(mu_);
     auto it = entries_.find(p.native());
     if (it == entries_.end() || it->second.id != id) return;
     if (it->second.owner == self_pid()) ref = it->second.ref;
+    sig = it->second.sig;
     entries_.erase(it);
   }
+  signal_detach(sig);
   if (ref.slot) registry_->remove(ref);
 }
 
@@ -141,7 +154,10 @@ boost::system::error_code manager_state::remove_one(const boost::filesystem::pat
     e = it->second;
     entries_.erase(it);
   }
-  if (e.owner != self_pid()) return {};  // the parent's, seen from a forked child: not ours
+  if (e.owner != self_pid()) {  // the parent's, seen from a forked child: not ours
+    signal_detach(e.sig);
+    return {};
+  }
   const removal_result r = remove_path(p.native(), why);
   if (r.ec) {
     try {
@@ -151,6 +167,7 @@ boost::system::error_code manager_state::remove_one(const boost::filesystem::pat
     }
     return r.ec;
   }
+  signal_detach(e.sig);
   registry_->remove(e.ref);
   return {};
 }
@@ -173,6 +190,8 @@ std::vector<removal_failure> manager_state::remove_all(cleanup_reason why) noexc
       }
       return;  // stays in `mine`: tracked again below
     }
+    signal_detach(e.sig);
+    e.sig = nullptr;
     try {
       removed.push_back(e.ref);
     } catch (...) {
@@ -195,10 +214,12 @@ std::vector<removal_failure> manager_state::remove_all(cleanup_reason why) noexc
       if (kv.second.owner == self) remove_entry(kv.first, kv.second);
   }
   for (auto it = mine.begin(); it != mine.end();) {
-    if (it->second.owner != self)  // removed now, or inherited through fork (forgotten)
+    if (it->second.owner != self) {  // removed now, or inherited through fork (forgotten)
+      signal_detach(it->second.sig);
       it = mine.erase(it);
-    else
+    } else {
       ++it;
+    }
   }
   registry_->remove_all(removed);
   if (!mine.empty()) {

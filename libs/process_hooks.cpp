@@ -76,6 +76,12 @@ void register_state(manager_state* s) {
   l.states.push_back(s);
 }
 
+void attach_all_signal_nodes() {
+  state_list& l = states();
+  std::lock_guard<std::mutex> g(l.mu);
+  for (manager_state* s : l.states) s->attach_signal_nodes();
+}
+
 void unregister_state(manager_state* s) noexcept {
   state_list& l = states();
   std::lock_guard<std::mutex> g(l.mu);

@@ -11,6 +11,7 @@
 //   tempfm_test_child churn  ROOT N OUT  create and remove N files and dirs (and register files in
 //                                        ROOT/../ext), write N to OUT
 //   tempfm_test_child sweep  ROOT        sweep ROOT (exit 0 if exactly one entry was removed)
+//   tempfm_test_child signal MODE ROOT READY   install_signal_cleanup() scenarios (see with_signals)
 //   tempfm_test_child identity           exit 0 if a child forked after current_process() gets its own
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
@@ -24,6 +25,9 @@
 #include <boost/log/utility/setup/console.hpp>
 
 #include <cstdlib>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cstring>
@@ -134,9 +138,57 @@ int churn(const fs::path& root, int n, const fs::path& out) {
   return 0;
 }
 
+int marker_fd = -1;
+void app_handler(int) {
+  const char msg[] = "chained\n";
+  ssize_t w = ::write(marker_fd, msg, sizeof msg - 1);
+  (void)w;
+  ::_exit(42);
+}
+
+// install_signal_cleanup() scenarios: MODE dfl (no handler of the application), chain (the
+// application's SIGTERM handler writes MARKER and exits 42), ign (SIGHUP ignored), fork (a forked
+// child, whose pid is written first, gets the signal instead).
+int with_signals(const std::string& mode, const fs::path& root, const fs::path& ready) {
+  if (mode == "chain") {
+    marker_fd = ::open((ready.string() + ".marker").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    struct sigaction a;
+    std::memset(&a, 0, sizeof a);
+    a.sa_handler = app_handler;
+    ::sigaction(SIGTERM, &a, nullptr);
+  }
+  if (mode == "ign") ::signal(SIGHUP, SIG_IGN);
+  tfm::temp_file_manager m("sig_", root);
+  tfm::temp_file f = m.create_temp_file(".bin");
+  tfm::temp_dir d = m.create_temp_dir();
+  fs::create_directories(d.path() / "a" / "b");
+  std::ofstream((d.path() / "a" / "b" / "x").string()) << "x";
+  ::chmod((d.path() / "a").c_str(), 0500);
+  const fs::path outside = root.parent_path() / "sig_outside";
+  std::ofstream(outside.string()) << "o";
+  m.register_file(outside);
+  tfm::install_signal_cleanup();
+  tfm::temp_file late = m.create_temp_file(".late");  // tracked after installation
+  pid_t child = 0;
+  if (mode == "fork") {
+    child = ::fork();
+    if (child == 0)
+      for (;;) ::pause();
+  }
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    if (child) r << "child " << child << "\n";
+    r << f.path().string() << "\n" << d.path().string() << "\n" << outside.string() << "\n"
+      << late.path().string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "churn") == 0) return churn(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))

@@ -6,6 +6,7 @@
 #include "create_unique.hpp"
 #include "registry_impl.hpp"
 #include "safe_remove.hpp"
+#include "signal_list.hpp"
 
 #include <boost_tempfm/error.hpp>
 #include <boost_tempfm/log.hpp>
@@ -60,6 +61,9 @@ class manager_state {
 
   std::size_t size() const;
 
+  // Publishes every entry of this process for the signal handler (install_signal_cleanup()).
+  void attach_signal_nodes();
+
   // For the fork handlers (process_hooks.cpp).
   void lock() { mu_.lock(); }
   void unlock() { mu_.unlock(); }
@@ -70,6 +74,7 @@ class manager_state {
     entry_kind kind;
     std::uint32_t owner;  // pid
     registry_ref ref;
+    signal_node* sig = nullptr;  // published for install_signal_cleanup()'s handler
   };
   removal_result remove_path(const std::string& p, cleanup_reason why) noexcept;
   std::uint64_t insert(const std::string& p, entry_kind kind, registry_ref ref);
@@ -88,6 +93,8 @@ class manager_state {
 // tracks and fork() never inherits a locked state. register_state installs the hooks on first use.
 void register_state(manager_state* s);
 void unregister_state(manager_state* s) noexcept;
+// Calls attach_signal_nodes() on every live state.
+void attach_all_signal_nodes();
 
 }  // namespace detail
 }  // namespace boost_tempfm

@@ -1,0 +1,95 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// install_signal_cleanup(): SIGINT, SIGTERM and SIGHUP remove this process's files, chain to the
+// application's handler, end the process as the signal would have, leave ignored signals alone,
+// and never touch a parent's files from a forked child. Real processes, real signals.
+#define BOOST_TEST_MODULE test_signals
+#include "support.hpp"
+
+#include <signal.h>
+
+using namespace tempfm_test;
+
+namespace {
+
+struct scenario {
+  scratch s;
+  fs::path root;
+  pid_t pid = 0;
+  pid_t child = 0;
+  std::vector<std::string> paths;  // file, dir, outside, late
+  explicit scenario(const std::string& mode) {
+    root = s.dir / "root";
+    fs::create_directories(root);
+    pid = spawn(child_program(), {"signal", mode, root.string(), (s.dir / "ready").string()});
+    BOOST_REQUIRE(wait_for_file(s.dir / "ready", 20));
+    paths = read_lines(s.dir / "ready");
+    if (!paths.empty() && paths[0].rfind("child ", 0) == 0) {
+      child = std::stoi(paths[0].substr(6));
+      paths.erase(paths.begin());
+    }
+    BOOST_REQUIRE(paths.size() == 4u);
+  }
+  bool all_gone() const {
+    for (const std::string& p : paths)
+      if (exists_nofollow(p)) return false;
+    return true;
+  }
+  bool all_there() const {
+    for (const std::string& p : paths)
+      if (!exists_nofollow(p)) return false;
+    return true;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sigterm_removes_everything_and_ends_the_process_by_the_signal) {
+  scenario sc("dfl");
+  ::kill(sc.pid, SIGTERM);
+  const int st = wait_for(sc.pid);
+  BOOST_TEST((WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM), "status " << st);
+  BOOST_TEST(sc.all_gone());
+  BOOST_TEST(listing(sc.root).empty());
+}
+
+BOOST_AUTO_TEST_CASE(sigint_and_sighup_too) {
+  for (int sig : {SIGINT, SIGHUP}) {
+    scenario sc("dfl");
+    ::kill(sc.pid, sig);
+    const int st = wait_for(sc.pid);
+    BOOST_TEST((WIFSIGNALED(st) && WTERMSIG(st) == sig), "signal " << sig << " status " << st);
+    BOOST_TEST(sc.all_gone());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(chains_to_the_applications_handler) {
+  scenario sc("chain");
+  ::kill(sc.pid, SIGTERM);
+  const int st = wait_for(sc.pid);
+  BOOST_TEST((WIFEXITED(st) && WEXITSTATUS(st) == 42), "status " << st);  // the application's handler ran
+  BOOST_TEST(read_file(sc.s.dir / "ready.marker") == "chained\n");
+  BOOST_TEST(sc.all_gone());
+}
+
+BOOST_AUTO_TEST_CASE(an_ignored_signal_stays_ignored) {
+  scenario sc("ign");
+  ::kill(sc.pid, SIGHUP);
+  ::usleep(200000);
+  BOOST_TEST(::kill(sc.pid, 0) == 0);  // still running
+  BOOST_TEST(sc.all_there());
+  ::kill(sc.pid, SIGTERM);
+  wait_for(sc.pid);
+  BOOST_TEST(sc.all_gone());
+}
+
+BOOST_AUTO_TEST_CASE(a_forked_child_never_removes_its_parents_files) {
+  scenario sc("fork");
+  BOOST_REQUIRE(sc.child > 0);
+  ::kill(sc.child, SIGTERM);
+  ::usleep(200000);
+  BOOST_TEST(sc.all_there());
+  ::kill(sc.pid, SIGTERM);
+  wait_for(sc.pid);
+  BOOST_TEST(sc.all_gone());
+}
