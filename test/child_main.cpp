@@ -12,6 +12,7 @@
 //                                        ROOT/../ext), write N to OUT
 //   tempfm_test_child sweep  ROOT        sweep ROOT (exit 0 if exactly one entry was removed)
 //   tempfm_test_child signal MODE ROOT READY   install_signal_cleanup() scenarios (see with_signals)
+//   tempfm_test_child load ROOT SECONDS STATS  4 threads of churn, counters in STATS (see load)
 //   tempfm_test_child identity           exit 0 if a child forked after current_process() gets its own
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
@@ -29,11 +30,16 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
 
 namespace fs = boost::filesystem;
 namespace tfm = boost_tempfm;
@@ -185,9 +191,58 @@ int with_signals(const std::string& mode, const fs::path& root, const fs::path& 
   for (;;) ::pause();
 }
 
+// Load worker: 4 threads create temp files (removed at scope end) and temp dirs holding an
+// output registered for cleanup (removed by cleanup_all), until killed or SECONDS pass. STATS is a
+// shared mapping of three counters (registry entries created, entries removed, orphans swept at
+// start), updated after each
+// step, so they survive SIGKILL: a killed worker leaves created - removed entries, give or take
+// the steps in flight (at most 2 per thread).
+int load(const fs::path& root, int seconds, const fs::path& stats) {
+  const int fd = ::open(stats.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::ftruncate(fd, 3 * sizeof(std::uint64_t)) != 0) return 3;
+  void* mem = ::mmap(nullptr, 3 * sizeof(std::uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (mem == MAP_FAILED) return 3;
+  auto* created = static_cast<std::atomic<std::uint64_t>*>(mem);
+  auto* removed = created + 1;
+  // What the workers killed before us left: swept here, counted (the manager would sweep too).
+  created[2].store(tfm::sweep(fs::canonical(root)).removed.size());
+  tfm::temp_file_manager m("load_", root);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; std::chrono::steady_clock::now() < end; ++i) {
+        if ((i + t) % 3 == 0) {
+          tfm::temp_dir d = m.create_temp_dir();
+          created->fetch_add(1);
+          const fs::path out = d.path() / "output.bin";
+          std::ofstream(out.string()) << "o";
+          // Inside a tracked dir: swept with it if we die before this. Another thread's
+          // cleanup_all may have removed the dir already: then there is nothing to register.
+          std::uint64_t mine = 1;  // the dir
+          boost::system::error_code ec;
+          m.register_file(out, ec);
+          if (!ec) {
+            created->fetch_add(1);
+            ++mine;
+          }
+          m.cleanup_all(ec);  // this step's entries are gone now (by this call or another thread's)
+          if (!ec) removed->fetch_add(mine);
+        } else {
+          { tfm::temp_file f = m.create_temp_file(".dat"); created->fetch_add(1); }
+          removed->fetch_add(1);
+        }
+      }
+    });
+  for (std::thread& th : ts) th.join();
+  m.cleanup_all();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "churn") == 0) return churn(argv[2], std::atoi(argv[3]), argv[4]);
