@@ -33,6 +33,7 @@ deps() {
 # configure+build DIR [cmake args...]
 cmake_build() {
   local dir=$1; shift
+  mkdir -p "$(dirname "$dir")"
   cmake -S "$SRC" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOOST_TEMPFM_WERROR=ON "$@" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; return 1; }
   cmake --build "$dir" -j "$JOBS"
