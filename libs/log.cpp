@@ -160,9 +160,16 @@ void removal_log::done(const removal_result& r) noexcept {
   }
 }
 
-removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why) noexcept {
+removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
+                             const boost::filesystem::path& root, bool measure) noexcept {
   removal_log log(p, why);
-  const removal_result r = remove_tree(p, log.wanted());
+  measure = measure || log.wanted();
+  const std::string& ps = p.native();
+  const std::string& rs = root.native();
+  const bool root_child = root_fd >= 0 && ps.size() > rs.size() + 1 && ps.compare(0, rs.size(), rs) == 0 &&
+                          ps[rs.size()] == '/' && ps.find('/', rs.size() + 1) == std::string::npos;
+  const removal_result r =
+      root_child ? remove_at(root_fd, ps.c_str() + rs.size() + 1, p, measure) : remove_tree(p, measure);
   log.done(r);
   return r;
 }

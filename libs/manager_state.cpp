@@ -129,19 +129,7 @@ void manager_state::untrack(const boost::filesystem::path& p, std::uint64_t id) 
 }
 
 removal_result manager_state::remove_path(const std::string& p, cleanup_reason why) noexcept {
-  const boost::filesystem::path path(p);
-  removal_log log(path, why);
-  removal_result r;
-  // A child of the root (what create() made): one unlinkat relative to the root's descriptor.
-  const std::string& rootp = root_.native();
-  if (root_fd_ >= 0 && p.size() > rootp.size() + 1 && p.compare(0, rootp.size(), rootp) == 0 &&
-      p[rootp.size()] == '/' && p.find('/', rootp.size() + 1) == std::string::npos) {
-    r = remove_at(root_fd_, p.c_str() + rootp.size() + 1, path, log.wanted());
-  } else {
-    r = remove_tree(path, log.wanted());
-  }
-  log.done(r);
-  return r;
+  return remove_logged(boost::filesystem::path(p), why, root_fd_, root_);
 }
 
 boost::system::error_code manager_state::remove_one(const boost::filesystem::path& p, std::uint64_t id,

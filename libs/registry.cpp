@@ -424,7 +424,6 @@ void registry::map_current() {
     initialise();
     return;
   }
-  if (map_ && TEMPFM_HDR->capacity.load() == mapped_slots_) return;
   if (st.st_size < off_t(slot_bytes))
     throw_errno("the registry is truncated (" + std::to_string(st.st_size) + " bytes)", dir_ / "registry", EIO);
   if (!map_) {
@@ -468,11 +467,7 @@ void registry::initialise() {
   h->recoveries = 0;
   h->capacity.store(initial_slots);
   h->free_head = 0;
-  for (std::uint32_t i = initial_slots - 1; i >= 1; --i) {
-    TEMPFM_CONT(i)->state.store(slot_free, std::memory_order_relaxed);
-    TEMPFM_CONT(i)->next = h->free_head;
-    h->free_head = i;
-  }
+  push_free_range(1, initial_slots);
   std::memcpy(h->magic, magic, sizeof magic);
   h->holder_start.store(current_process().start_time);
   h->holder_pid.store(current_process().pid);
@@ -564,12 +559,17 @@ void registry::grow() {
   map_ = static_cast<unsigned char*>(m);
   mapped_slots_ = ncap;
   h = TEMPFM_HDR;
-  for (std::uint32_t i = ncap - 1; i >= cap; --i) {
+  push_free_range(cap, ncap);
+  h->capacity.store(ncap, std::memory_order_release);
+}
+
+void registry::push_free_range(std::uint32_t first, std::uint32_t last) noexcept {
+  header* h = TEMPFM_HDR;
+  for (std::uint32_t i = last; i-- > first;) {  // so that the lowest slot is handed out first
     TEMPFM_CONT(i)->state.store(slot_free, std::memory_order_relaxed);
     TEMPFM_CONT(i)->next = h->free_head;
     h->free_head = i;
   }
-  h->capacity.store(ncap, std::memory_order_release);
 }
 
 void registry::shrink() noexcept {
@@ -580,10 +580,7 @@ void registry::shrink() noexcept {
   // The header first: a process killed before the truncation leaves a file larger than its
   // capacity, which is harmless; the other order would leave a capacity beyond the file.
   h->free_head = 0;
-  for (std::uint32_t i = initial_slots - 1; i >= 1; --i) {
-    TEMPFM_CONT(i)->next = h->free_head;
-    h->free_head = i;
-  }
+  push_free_range(1, initial_slots);
   h->capacity.store(initial_slots, std::memory_order_release);
   void* m = ::mmap(nullptr, std::size_t(initial_slots) * slot_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   if (m == MAP_FAILED) return;  // keep the old mapping; map_current() remaps at the next lock

@@ -76,7 +76,6 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   const auto now = std::chrono::system_clock::now();
   const owner_id self = current_process();
   std::vector<detail::registry_ref> done;
-  const std::string rootp = root.native() + "/";
   const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   std::vector<detail::raw_entry> raw = reg->entries();
   done.reserve(raw.size());
@@ -93,18 +92,9 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
       rep.removed.push_back(std::move(e));
       continue;
     }
-    const bool in_root = r.path.size() > rootp.size() && r.path.compare(0, rootp.size(), rootp) == 0 &&
-                         r.path.find('/', rootp.size()) == std::string::npos;
     registry_entry e = to_entry(r, live, false);
-    detail::removal_log log(e.path, cleanup_reason::sweep);
-    const bool measure = opt.measure || log.wanted();
-    // Children of the root (what managers create) are one unlinkat relative to the root.
-    const std::string& p = e.path.native();
     const detail::removal_result res =
-        root_fd >= 0 && in_root
-            ? detail::remove_at(root_fd, p.c_str() + rootp.size(), e.path, measure)
-            : detail::remove_tree(e.path, measure);
-    log.done(res);
+        detail::remove_logged(e.path, cleanup_reason::sweep, root_fd, root, opt.measure);
     e.bytes = res.bytes;
     e.exists = res.kind != detail::found_kind::none;
     if (res.ec) {

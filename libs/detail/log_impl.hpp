@@ -39,8 +39,11 @@ class removal_log {
   boost::log::record rec_;
 };
 
-// Removes p (see remove_tree) and logs it.
-removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why) noexcept;
+// Removes p and logs it: a child of the root (what managers create) is one unlinkat relative to
+// root_fd (an O_PATH descriptor of root, or -1), anything else goes through remove_tree. Sizes are
+// measured when `measure` or when a sink wants the record.
+removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
+                             const boost::filesystem::path& root, bool measure = false) noexcept;
 
 }  // namespace detail
 }  // namespace boost_tempfm

@@ -112,7 +112,8 @@ class registry {
   bool free_list_ok() noexcept;
   // Writes an entry (stored path, owner and times from proto) into free slots; returns the head.
   std::uint32_t place(const std::string& stored, const entry_proto& proto);
-  void shrink() noexcept;  // back to the initial size once every slot is free
+  void shrink() noexcept;
+  void push_free_range(std::uint32_t first, std::uint32_t last) noexcept;  // [first, last) become free  // back to the initial size once every slot is free
   std::uint32_t pop_free();
   void free_chain(std::uint32_t head) noexcept;
 
