@@ -10,39 +10,46 @@
 #include <boost_tempfm/config.hpp>
 
 #include <boost/filesystem/path.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace boost_tempfm {
 
-// A process, told apart from any later process that reuses its pid (start time) and from any
-// process of an earlier boot (boot id).
+// A process that uses a root. Whether it is alive is not told by its pid (a pid means nothing in
+// another PID namespace, and is reused): it is the kernel lock the process holds on its lease in the
+// root's registry while it runs (see doc/design.md, "Ownership"). These fields say who it is.
 struct owner_id {
-  std::uint32_t pid = 0;
-  std::uint64_t start_time = 0;              // clock ticks after boot (/proc/PID/stat field 22)
+  std::uint32_t pid = 0;                    // as the process sees itself, in its own PID namespace
+  std::uint64_t pid_namespace = 0;          // inode of its /proc/self/ns/pid; 0 if unknown
+  std::uint64_t instance = 0;               // random, drawn at start and again after fork()
   std::array<std::uint8_t, 16> boot_id{};  // /proc/sys/kernel/random/boot_id
 
   friend bool operator==(const owner_id& a, const owner_id& b) {
-    return a.pid == b.pid && a.start_time == b.start_time && a.boot_id == b.boot_id;
+    return a.pid == b.pid && a.pid_namespace == b.pid_namespace && a.instance == b.instance &&
+           a.boot_id == b.boot_id;
   }
   friend bool operator!=(const owner_id& a, const owner_id& b) { return !(a == b); }
-  // "pid 1234 (start 567890)"
+  // "pid 1234" when the owner shares this process's PID namespace, else "pid 1 (pid namespace N)"
   template <class Ostream>
   friend Ostream& operator<<(Ostream& os, const owner_id& o) {
-    os << "pid " << o.pid << " (start " << o.start_time << ")";
+    os << "pid " << o.pid;
+    if (o.pid_namespace != 0 && o.pid_namespace != current_pid_namespace())
+      os << " (pid namespace " << o.pid_namespace << ")";
     return os;
   }
+
+ private:
+  BOOST_TEMPFM_DECL static std::uint64_t current_pid_namespace() noexcept;
 };
 
 // This process.
 BOOST_TEMPFM_DECL owner_id current_process();
-
-// True if the process `o` is running now (same boot, pid present with the same start time).
-BOOST_TEMPFM_DECL bool is_alive(const owner_id& o);
 
 enum class entry_type : std::uint8_t { file = 0, directory = 1 };
 
@@ -51,9 +58,13 @@ struct registry_entry {
   entry_type type = entry_type::file;             // as created or registered
   std::chrono::system_clock::time_point created;  // when it was registered
   owner_id owner;
-  bool owner_alive = false;
+  bool owner_alive = false;  // the owner's lease is held: the kernel says it runs
   std::uintmax_t bytes = 0;  // bytes held now (regular files, recursively); 0 if gone
   bool exists = false;       // whether the path exists now
+  // In sweep_report::failed: why the entry could not be removed, and where (a mount point inside
+  // it, a file that could not be unlinked); in sweep_report::forgotten: why it was not removed.
+  boost::system::error_code error;
+  std::string reason;
 };
 
 struct sweep_options {
@@ -63,11 +74,17 @@ struct sweep_options {
   bool measure = false;
   // Only entries older than this (0: any age).
   std::chrono::system_clock::duration older_than = std::chrono::system_clock::duration::zero();
+  // Remove at most this many entries (0: no limit); the rest wait for the next sweep.
+  std::size_t limit = 0;
 };
 
 struct sweep_report {
   std::vector<registry_entry> removed;  // removed (or, with dry_run, that would be)
   std::vector<registry_entry> failed;   // could not be removed; still in the registry
+  // Dropped from the registry without touching the disk: the object at the path is not the one
+  // that was registered (it was replaced after its owner died), or the entry is not a path this
+  // root may remove (see doc/security.md). Each is logged.
+  std::vector<registry_entry> forgotten;
   std::uintmax_t bytes = 0;             // bytes freed (or that would be); with measure or dry_run
 };
 
@@ -76,7 +93,10 @@ struct sweep_report {
 BOOST_TEMPFM_DECL std::vector<registry_entry> list_entries(const boost::filesystem::path& root);
 
 // Removes the entries selected by opt (by default: those of dead owners) and their files and dirs,
-// logging each removal (reason "sweep"). Never touches a live owner's entry unless opt.all.
+// logging each removal (reason "sweep"). Never touches a live owner's entry unless opt.all. A
+// registered path is removed only if the object there is still the one registered; no removal
+// descends into another mount. Throws filesystem_error naming the root when its registry cannot be
+// opened.
 BOOST_TEMPFM_DECL sweep_report sweep(const boost::filesystem::path& root, const sweep_options& opt = {});
 
 // Where the registry of `root` keeps its files: <root>/.tempfm-<uid>.

@@ -18,6 +18,12 @@
 
 namespace boost_tempfm {
 
+// What a manager does about the entries that dead processes left in its root's registry when it
+// is constructed: `bounded` removes up to 64 of them (a fraction of a millisecond, so a root full
+// of orphans never holds up a start; `tempfm sweep` or sweep() removes the rest), `full` removes
+// them all, `none` leaves them to an explicit sweep.
+enum class startup_sweep { none, bounded, full };
+
 // Creates temporary files and directories under one root and removes them: when their handle
 // dies, on cleanup_all(), when the manager is destroyed, and at normal process exit.
 // Thread-safe: any number of threads may use one manager at once.
@@ -27,10 +33,14 @@ class BOOST_TEMPFM_DECL temp_file_manager {
   // base_dir: the root. Empty means the private per-user root: $BOOST_TEMPFM_ROOT if set, else
   //   <system temp dir>/tempfm-<uid>; it is created 0700 if missing and refused if it exists
   //   but is not a directory owned by this user without access for group and others.
-  //   A non-empty base_dir is created (0700) if missing and must be a writable directory.
+  //   A non-empty base_dir is created (0700) if missing and must be a writable directory that is
+  //   the caller's (or root's and sticky, like /tmp), not writable by others unless sticky, in
+  //   directories of the same kind, and reached through no symlink owned by another user.
+  // sweep_at_start: see startup_sweep.
   // Throws boost::filesystem::filesystem_error naming the path and the reason; creates nothing
   // when the arguments are bad.
-  explicit temp_file_manager(std::string prefix = "tempfm_", boost::filesystem::path base_dir = {});
+  explicit temp_file_manager(std::string prefix = "tempfm_", boost::filesystem::path base_dir = {},
+                             startup_sweep sweep_at_start = startup_sweep::bounded);
   // Removes everything this manager still tracks (see cleanup_all). Never throws.
   ~temp_file_manager();
   temp_file_manager(const temp_file_manager&) = delete;

@@ -144,8 +144,11 @@ void removal_log::done(const removal_result& r) noexcept {
       bl::record w = open(bl::trivial::warning, &why_);
       if (!w) return;
       add_details(w, ps, r);
-      std::string msg = "boost_tempfm: cannot remove " + ps + " (" + to_string(why_) + "): " + r.ec.message();
-      if (r.failed_path != path_) msg += " at " + r.failed_path.string();
+      std::string msg = "boost_tempfm: cannot remove " + ps + " (" + to_string(why_) + "): ";
+      if (r.mount_point || r.failed_path != path_)
+        msg += describe_failure(r);
+      else
+        msg += r.ec.message();
       push(w, msg + "; it stays tracked");
       return;
     }

@@ -28,7 +28,9 @@ entry_type to_entry_type(entry_kind k) { return k == entry_kind::directory ? ent
 class registering_observer final : public create_observer {
  public:
   registering_observer(registry& r, entry_kind kind) : r_(r), kind_(kind) {}
-  void before_create(const boost::filesystem::path& p) override { ref = r_.add(p.native(), to_entry_type(kind_)); }
+  void before_create(const boost::filesystem::path& p) override {
+    ref = r_.add(p.native(), to_entry_type(kind_), format::flag_created);
+  }
   void not_created(const boost::filesystem::path&) noexcept override {
     r_.remove(ref);
     ref = registry_ref{};
@@ -42,15 +44,20 @@ class registering_observer final : public create_observer {
 
 }  // namespace
 
-manager_state::manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max)
+manager_state::manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max,
+                             startup_sweep sweep_at_start)
     : prefix_(std::move(prefix)), root_(std::move(root)), name_max_(name_max) {
   registry_ = registry::open(root_);
   root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) throw_errno("cannot open the temp root", root_, errno);
   register_state(this);
-  // The next run of a crashed tool cleans up after the crashed one.
+  // The next run of a crashed tool cleans up after the crashed one; by default a bounded part of
+  // it, so that a root full of orphans does not hold up the start (tempfm sweep does the rest).
+  if (sweep_at_start == startup_sweep::none) return;
   try {
-    (void)boost_tempfm::sweep(root_);
+    sweep_options o;
+    o.limit = sweep_at_start == startup_sweep::bounded ? startup_sweep_limit : 0;
+    (void)boost_tempfm::sweep(root_, o);
   } catch (const std::exception& e) {
     log_message(log_level::warning, std::string("boost_tempfm: sweep at start failed: ") + e.what());
   }
@@ -91,14 +98,14 @@ std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const st
   }
 }
 
-void manager_state::track_existing(const boost::filesystem::path& p, entry_kind kind) {
+void manager_state::track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id) {
   const std::uint32_t self = self_pid();
   {
     std::lock_guard<std::mutex> g(mu_);
     auto it = entries_.find(p.native());
     if (it != entries_.end() && it->second.owner == self) return;
   }
-  const registry_ref ref = registry_->add(p.native(), to_entry_type(kind));
+  const registry_ref ref = registry_->add(p.native(), to_entry_type(kind), format::flag_identity, id);
   signal_node* sig = signal_attach(p.native());
   std::lock_guard<std::mutex> g(mu_);
   auto res = entries_.emplace(p.native(), entry{next_id_, kind, self, ref, sig});

@@ -44,16 +44,18 @@ void before_fork() {
   lock_registries();
 }
 
-void after_fork_parent() {
-  unlock_registries();
+void unlock_after_fork(bool in_child) {
+  unlock_registries(in_child);
   state_list& l = states();
   for (auto it = l.states.rbegin(); it != l.states.rend(); ++it) (*it)->unlock();
   l.mu.unlock();
 }
 
+void after_fork_parent() { unlock_after_fork(false); }
+
 void after_fork_child() {
-  identity_after_fork();  // a new pid and start time
-  after_fork_parent();
+  identity_after_fork();  // a new pid and instance
+  unlock_after_fork(true);  // the parent's registry blocks stay the parent's
 }
 
 void install_hooks() {

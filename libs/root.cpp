@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace boost_tempfm {
 namespace detail {
@@ -60,7 +62,84 @@ void ensure_usable_dir(const fs::path& dir) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0) throw_errno("the temp root is not writable", dir, errno);
 }
 
+bool trusted_owner(uid_t uid) { return uid == ::geteuid() || uid == 0; }
+
+// Anyone who may rename or replace a directory on the way to the root controls what the root is.
+// So every symlink on the way must be ours or root's, and every directory too, and none writable
+// by others unless sticky (then only owners rename their own entries).
+void check_directory(const fs::path& p, const struct stat& st, bool is_root, const fs::path& root) {
+  const char* what = is_root ? "refusing the temp root: " : "refusing the temp root: the directory above it ";
+  const fs::path& named = is_root ? root : p;
+  const bool sticky = (st.st_mode & S_ISVTX) != 0;
+  if (is_root ? !(st.st_uid == ::geteuid() || (st.st_uid == 0 && sticky)) : !trusted_owner(st.st_uid))
+    throw_errno(std::string(what) + (is_root ? "" : p.string() + " ") + "is owned by uid " +
+                    std::to_string(st.st_uid) + ", not by uid " + std::to_string(::geteuid()) +
+                    (is_root ? " (or by root with the sticky bit)" : " or root"),
+                named, EPERM);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky)
+    throw_errno(std::string(what) + (is_root ? "" : p.string() + " ") + "is writable by other users without the sticky bit (mode " +
+                    octal_mode(st.st_mode) + ")",
+                named, EPERM);
+}
+
+void check_symlinks_on_the_way(const fs::path& given) {
+  // Resolves `given` one name at a time, as the kernel would, to look at each symlink it meets.
+  std::vector<std::string> todo;
+  for (const fs::path& part : given) todo.push_back(part.string());
+  std::reverse(todo.begin(), todo.end());
+  fs::path cur = "/";
+  int links = 0;
+  while (!todo.empty()) {
+    const std::string part = todo.back();
+    todo.pop_back();
+    if (part == "/" || part == "." || part.empty()) continue;
+    if (part == "..") {
+      cur = cur.has_parent_path() && cur != "/" ? cur.parent_path() : fs::path("/");
+      continue;
+    }
+    const fs::path next = cur / part;
+    struct stat st;
+    if (::lstat(next.c_str(), &st) != 0) return;  // resolve_root reports what is missing
+    if (!S_ISLNK(st.st_mode)) {
+      cur = next;
+      continue;
+    }
+    if (!trusted_owner(st.st_uid))
+      throw_errno("refusing the temp root: it is reached through the symlink " + next.string() + ", owned by uid " +
+                      std::to_string(st.st_uid),
+                  given, EPERM);
+    if (++links > 40) throw_errno("refusing the temp root: too many symlinks", given, ELOOP);
+    char buf[4096];
+    const ssize_t n = ::readlink(next.c_str(), buf, sizeof buf);
+    if (n <= 0 || std::size_t(n) >= sizeof buf) throw_errno("cannot read the symlink", next, n < 0 ? errno : ENAMETOOLONG);
+    const fs::path target(std::string(buf, std::size_t(n)));
+    std::vector<std::string> parts;
+    for (const fs::path& t : target) parts.push_back(t.string());
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_back(*it);
+    if (target.is_absolute()) cur = "/";
+  }
+}
+
+// Checks the directories of canon (a canonical path); the last one is the root if `is_root`.
+void check_safe_path(const fs::path& canon, bool is_root) {
+  fs::path p;
+  for (const fs::path& part : canon) {
+    p /= part;
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) throw_errno("cannot inspect the temp root", p, errno);
+    check_directory(p, st, is_root && p == canon, canon);
+  }
+}
+
 }  // namespace
+
+fs::path canonical_dir(const fs::path& p, boost::system::error_code& ec) {
+  fs::path c = fs::canonical(p, ec);
+  if (ec) return c;
+  std::string s = c.native();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return fs::path(s);
+}
 
 resolved_root resolve_root(const fs::path& base_dir) {
   fs::path root;
@@ -77,11 +156,21 @@ resolved_root resolve_root(const fs::path& base_dir) {
     ensure_private_dir(root);
   } else {
     root = fs::absolute(base_dir);
+    // Before anything is created: the symlinks on the way, and the directories that exist.
+    check_symlinks_on_the_way(root);
+    fs::path existing = root;
+    struct stat st;
+    while (::lstat(existing.c_str(), &st) != 0 && errno == ENOENT && existing.has_parent_path() && existing != "/")
+      existing = existing.parent_path();
+    boost::system::error_code pec;
+    const fs::path canon_existing = canonical_dir(existing, pec);
+    if (!pec && existing != root) check_safe_path(canon_existing, false);
     ensure_usable_dir(root);
   }
   boost::system::error_code ec;
-  fs::path canon = fs::canonical(root, ec);
+  fs::path canon = canonical_dir(root, ec);
   if (ec) throw_error("cannot resolve the temp root", root, ec);
+  if (!base_dir.empty()) check_safe_path(canon, true);
   errno = 0;
   long name_max = ::pathconf(canon.c_str(), _PC_NAME_MAX);
   if (name_max <= 0) name_max = NAME_MAX;

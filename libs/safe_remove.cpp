@@ -61,6 +61,19 @@ int open_dir(int parent_fd, const char* name) noexcept {
   return fd >= 0 ? fd : -errno;
 }
 
+}  // namespace
+
+bool is_mount_point(int parent_fd, int dir_fd) noexcept {
+  struct statx sx;
+  if (::statx(dir_fd, "", AT_EMPTY_PATH, STATX_TYPE, &sx) == 0 && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  // Kernels before 5.8: another device is another mount (a bind mount of the same one is missed).
+  struct stat a, b;
+  return ::fstat(parent_fd, &a) == 0 && ::fstat(dir_fd, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+namespace {
+
 struct frame {
   int fd;        // the directory being emptied
   DIR* dir;      // its stream (owns fd)
@@ -126,6 +139,16 @@ class remover {
   // any more (it was swapped; it has then been unlinked as what it now is) or could not be opened.
   bool push(int parent_fd, const std::string& name, const std::string& path) {
     int fd = open_dir(parent_fd, name.c_str());
+    if (fd >= 0 && is_mount_point(parent_fd, fd)) {
+      // Another filesystem (or a bind mount) lives here: never emptied, only reported.
+      ::close(fd);
+      if (!r_.ec) {
+        r_.ec = error_code(EBUSY, system_category());
+        r_.failed_path = path;
+        r_.mount_point = true;
+      }
+      return false;
+    }
     if (fd < 0) {
       int err = -fd;
       if (err == ENOENT) return false;
@@ -211,7 +234,7 @@ class remover {
         if (::unlinkat(pfd, done.name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) break;
         int err = errno;
         if ((err == EACCES || err == EPERM) && !stack_.empty() && make_writable(stack_.back())) continue;
-        if ((err == ENOTEMPTY || err == EEXIST) && ++empty_retries <= 3) {
+        if ((err == ENOTEMPTY || err == EEXIST) && !r_.mount_point && ++empty_retries <= 3) {
           // Something was created inside while we emptied it: empty it again.
           push(pfd, done.name, done.path);
           break;
@@ -237,6 +260,11 @@ const char* kind_name(found_kind k) noexcept {
     case found_kind::none: break;
   }
   return "nothing";
+}
+
+std::string describe_failure(const removal_result& r) {
+  if (r.mount_point) return "a mount point, left untouched, at " + r.failed_path.string();
+  return r.ec.message() + " at " + r.failed_path.string();
 }
 
 removal_result remove_at(int parent_fd, const char* name, const boost::filesystem::path& display,
@@ -285,6 +313,10 @@ std::uintmax_t measure_tree(const boost::filesystem::path& p) noexcept {
           total += static_cast<std::uintmax_t>(st.st_size);
         } else if (S_ISDIR(st.st_mode)) {
           int c = ::openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (c >= 0 && is_mount_point(dfd, c)) {
+            ::close(c);  // another filesystem's bytes are not ours
+            c = -1;
+          }
           if (c >= 0) todo.push_back(c);
         }
       }

@@ -2,11 +2,13 @@
 // Distributed under the Boost Software License, Version 1.0.
 // install_signal_cleanup(): removal of this process's paths from a signal handler. Everything the
 // handler does is async-signal-safe: atomic loads and exchanges on a list whose nodes are never
-// freed, getpid, unlink/unlinkat/openat/getdents64/fchmod/close, sigaction, sigprocmask, raise.
+// freed, getpid, unlink/unlinkat/openat/getdents64/fchmod/statx/fstat/close, sigaction, sigprocmask,
+// raise.
 #include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/signal.hpp>
 
 #include "detail/manager_state.hpp"
+#include "detail/safe_remove.hpp"
 #include "detail/signal_list.hpp"
 
 #include <dirent.h>
@@ -61,6 +63,10 @@ void remove_dir_in_handler(int parent_fd, const char* name, int depth) {
   int fd = ::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOTDIR || errno == ELOOP) ::unlinkat(parent_fd, name, 0);  // swapped: a link now
+    return;
+  }
+  if (is_mount_point(parent_fd, fd)) {  // another mount: never emptied
+    ::close(fd);
     return;
   }
   alignas(8) char buf[2048];

@@ -6,6 +6,7 @@
 
 #include "detail/create_unique.hpp"
 #include "detail/errors.hpp"
+#include "detail/file_identity.hpp"
 #include "detail/manager_state.hpp"
 #include "detail/root.hpp"
 
@@ -22,10 +23,10 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-std::shared_ptr<detail::manager_state> make_state(std::string prefix, const fs::path& base_dir) {
+std::shared_ptr<detail::manager_state> make_state(std::string prefix, const fs::path& base_dir, startup_sweep s) {
   detail::resolved_root root = detail::resolve_root(base_dir);
   detail::validate_affixes(root.path, prefix, "", root.name_max);
-  return std::make_shared<detail::manager_state>(std::move(prefix), std::move(root.path), root.name_max);
+  return std::make_shared<detail::manager_state>(std::move(prefix), std::move(root.path), root.name_max, s);
 }
 
 // true if `ancestor` is p or contains it (both absolute and normalised).
@@ -40,8 +41,8 @@ bool is_same_or_ancestor(const fs::path& ancestor, const fs::path& p) {
 
 }  // namespace
 
-temp_file_manager::temp_file_manager(std::string prefix, fs::path base_dir)
-    : state_(make_state(std::move(prefix), base_dir)) {}
+temp_file_manager::temp_file_manager(std::string prefix, fs::path base_dir, startup_sweep s)
+    : state_(make_state(std::move(prefix), base_dir, s)) {}
 
 temp_file_manager::~temp_file_manager() { (void)state_->remove_all(cleanup_reason::manager_destroyed); }
 
@@ -71,9 +72,10 @@ void temp_file_manager::register_file(const fs::path& path, boost::system::error
   }
   fs::path abs = fs::absolute(path).lexically_normal();
   if (abs.filename_is_dot() || abs.filename().empty()) abs = abs.parent_path();  // "dir/" or "dir/."
-  struct stat st;
-  if (::lstat(abs.c_str(), &st) != 0) {
-    ec.assign(errno, boost::system::system_category());
+  detail::format::identity id;
+  bool is_dir = false;
+  if (int err = detail::identity_of(abs.c_str(), id, &is_dir)) {
+    ec.assign(err, boost::system::system_category());
     return;
   }
   // Compare with the root through the real parent directory (the leaf is never followed).
@@ -86,7 +88,7 @@ void temp_file_manager::register_file(const fs::path& path, boost::system::error
     return;
   }
   try {
-    state_->track_existing(abs, S_ISDIR(st.st_mode) ? detail::entry_kind::directory : detail::entry_kind::file);
+    state_->track_existing(abs, is_dir ? detail::entry_kind::directory : detail::entry_kind::file, id);
   } catch (const fs::filesystem_error& e) {
     ec = e.code();
   }

@@ -8,6 +8,7 @@
 //   tempfm_test_child sink   ROOT        add a Boost.Log console sink on stdout, create and remove
 //   tempfm_test_child hold   ROOT OUTSIDE READY   make a file, a dir and a registered OUTSIDE file,
 //                                        write their paths to READY, then hang (to be SIGKILLed)
+//   tempfm_test_child hold-nodump ...    the same, made non-dumpable first
 //   tempfm_test_child churn  ROOT N OUT  create and remove N files and dirs (and register files in
 //                                        ROOT/../ext), write N to OUT
 //   tempfm_test_child sweep  ROOT        sweep ROOT (exit 0 if exactly one entry was removed)
@@ -31,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <cstring>
 #include <fstream>
@@ -131,7 +133,9 @@ int churn(const fs::path& root, int n, const fs::path& out) {
       if (i % 4 == 1) {
         // An outside file registered for cleanup. It exists before it is registered (as any file
         // given to register_file), so it lives outside the root, which the tests check is left empty.
-        const fs::path ext = root.parent_path() / "ext" / ("reg_" + std::to_string(::getpid()) + "_" + std::to_string(i));
+        fs::path r = fs::canonical(root);
+        if (r.filename().empty() || r.filename_is_dot()) r = r.parent_path();  // "R/" is R
+        const fs::path ext = r.parent_path() / "ext" / ("reg_" + std::to_string(::getpid()) + "_" + std::to_string(i));
         fs::create_directories(ext.parent_path());
         std::ofstream(ext.string()) << "r";
         m.register_file(ext);
@@ -206,7 +210,7 @@ int load(const fs::path& root, int seconds, const fs::path& stats) {
   auto* removed = created + 1;
   // What the workers killed before us left: swept here, counted (the manager would sweep too).
   created[2].store(tfm::sweep(fs::canonical(root)).removed.size());
-  tfm::temp_file_manager m("load_", root);
+  tfm::temp_file_manager m("load_", root, tfm::startup_sweep::none);  // swept (and counted) above
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   std::vector<std::thread> ts;
   for (int t = 0; t < 4; ++t)
@@ -245,6 +249,12 @@ int main(int argc, char** argv) {
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);
+  if (argc >= 5 && std::strcmp(argv[1], "hold-nodump") == 0) {
+    // Like ssh-agent: not dumpable, so /proc/PID is unreadable to other processes of its user
+    // when /proc is mounted hidepid=2.
+    if (::prctl(PR_SET_DUMPABLE, 0) != 0) return 3;
+    return hold(argv[2], argv[3], argv[4]);
+  }
   if (argc >= 5 && std::strcmp(argv[1], "churn") == 0) return churn(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))
     return scenario(argv[1], argv[2], argv[3]);
@@ -254,7 +264,7 @@ int main(int argc, char** argv) {
     const pid_t child = ::fork();
     if (child == 0) {
       const tfm::owner_id me = tfm::current_process();
-      ::_exit(me.pid == static_cast<std::uint32_t>(::getpid()) && me != parent && tfm::is_alive(me) ? 0 : 1);
+      ::_exit(me.pid == static_cast<std::uint32_t>(::getpid()) && me != parent && me.instance != parent.instance ? 0 : 1);
     }
     int st = 0;
     ::waitpid(child, &st, 0);

@@ -1,8 +1,10 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
-// libFuzzer target: arbitrary bytes as a root's registry file. Opening, listing, adding and
-// removing must never crash nor read out of bounds (built with ASan+UBSan by ./build.sh test);
-// a broken file is rebuilt or refused with an exception.
+// libFuzzer target: arbitrary bytes as a root's registry. First the format reader on plain memory
+// (header, block owners, every entry slot, path validation, the version-1 reader), then the same
+// bytes as the registry file: opening, listing, adding, removing and a dry-run sweep must never
+// crash nor read out of bounds (built with ASan+UBSan by ./build.sh test); a broken file is
+// repaired or refused with an exception. (Never a real sweep: fuzzed paths must not be removed.)
 //   TEMPFM_FUZZ_SEED=FILE fuzz_registry -runs=0   also writes a valid registry to FILE (a seed)
 #include "libs/detail/registry_impl.hpp"
 
@@ -13,10 +15,12 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
+#include <vector>
 
 namespace fs = boost::filesystem;
 namespace d = boost_tempfm::detail;
+namespace f = boost_tempfm::detail::format;
 
 namespace {
 
@@ -35,6 +39,25 @@ void write_all(const fs::path& p, const std::uint8_t* data, std::size_t size) {
   ::close(fd);
 }
 
+void read_in_memory(const std::uint8_t* data, std::size_t size) {
+  const std::size_t blocks = std::min<std::size_t>(size / f::block_bytes, 64);
+  if (blocks >= 1) {
+    std::vector<std::uint64_t> mem(blocks * f::block_bytes / 8);  // aligned like a mapping
+    std::memcpy(mem.data(), data, blocks * f::block_bytes);
+    const f::view v{reinterpret_cast<unsigned char*>(mem.data()), static_cast<std::uint32_t>(blocks)};
+    (void)f::header_problem(v.head(), blocks);
+    f::entry_data e;
+    for (std::uint32_t b = 1; b < v.blocks; ++b) {
+      f::block_owner o;
+      (void)f::read_block_owner(v, b, o);
+      for (std::uint32_t i = 1; i < f::block_slots; ++i)
+        if (f::read_entry(v, b * f::block_slots + i, e) == f::read_result::ok)
+          (void)f::path_problem(e, root.native(), d::registry_dir_of(root).native());
+    }
+  }
+  (void)f::read_v1(data, size, root.native());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -49,9 +72,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   {
     auto reg = d::registry::open(root);  // creates the private directory and a valid file
     if (const char* seed = std::getenv("TEMPFM_FUZZ_SEED")) {
-      for (int i = 0; i < 5; ++i) reg->add((root / ("f" + std::to_string(i))).string(), boost_tempfm::entry_type::file);
-      reg->add((root / std::string(300, 'l')).string(), boost_tempfm::entry_type::directory);
-      reg->add("/elsewhere/abs", boost_tempfm::entry_type::file);
+      for (int i = 0; i < 5; ++i)
+        reg->add((root / ("f" + std::to_string(i))).string(), boost_tempfm::entry_type::file, f::flag_created);
+      reg->add((root / std::string(300, 'l')).string(), boost_tempfm::entry_type::directory, f::flag_created);
+      reg->add("/elsewhere/abs", boost_tempfm::entry_type::file, f::flag_identity, f::identity{1, 2, 3, 4, 5});
       fs::copy_file(d::registry_dir_of(root) / "registry", seed, fs::copy_options::overwrite_existing);
     }
   }
@@ -60,15 +84,16 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  read_in_memory(data, size);
   write_all(file, data, size);
   try {
     auto reg = d::registry::open(root);
     std::vector<d::raw_entry> es = reg->entries();
-    d::registry_ref ref = reg->add((root / "fuzz-added").string(), boost_tempfm::entry_type::file);
+    d::registry_ref ref = reg->add((root / "fuzz-added").string(), boost_tempfm::entry_type::file, f::flag_created);
     reg->remove(ref);
-    std::vector<d::registry_ref> refs;
-    for (const d::raw_entry& e : es) refs.push_back(d::registry_ref{e.slot, e.checksum});
-    reg->remove_all(refs);
+    boost_tempfm::sweep_options dry;
+    dry.dry_run = true;
+    (void)boost_tempfm::sweep(root, dry);
     (void)reg->entries();
   } catch (const fs::filesystem_error&) {
     // refused clearly: fine

@@ -265,6 +265,30 @@ inline child_result run_unprivileged(const fs::path& dir, const std::function<in
   return run_forked([&] { return drop_to_nobody() ? fn() : 98; });
 }
 
+// Starts prog as nobody (from root; as ourselves otherwise), stdout/stderr to /dev/null.
+inline pid_t spawn_as_nobody(const std::string& prog, const std::vector<std::string>& args) {
+  pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int n = ::open("/dev/null", O_WRONLY);
+    if (n >= 0) {
+      ::dup2(n, 1);
+      ::dup2(n, 2);
+    }
+    if (!drop_to_nobody()) ::_exit(98);
+    exec_or_die(prog, args);
+  }
+  return pid;
+}
+
+inline bool is_root() { return ::geteuid() == 0; }
+
+// Root, and `unshare` can make PID and mount namespaces here (not in every container).
+inline bool can_unshare() {
+  if (!is_root()) return false;
+  return std::system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") == 0;
+}
+
 // For code running in a child: counts failed checks and says which.
 struct child_checks {
   int failed = 0;

@@ -1,8 +1,9 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
 // Another user in the temp dir (CWE-377/379): a real second account ("nobody", in a child
-// process) pre-creates the default root, the registry's directory or its named semaphore. The
-// manager never writes through them, never trusts them, and fails with an error that says why;
+// process) pre-creates the default root, the registry's directory, the old semaphore name, or plants
+// an explicit base_dir. The manager never writes through them, never trusts them, and fails with an
+// error that says why;
 // no file of the victim's is changed. A second user's sweep never removes the victim's entries.
 // Needs root to act as two users: CI and the README run the tests as root.
 #define BOOST_TEST_MODULE test_hostile_user
@@ -123,10 +124,12 @@ BOOST_AUTO_TEST_CASE(attacker_registry_dir_in_a_shared_root_is_refused, *boost::
   BOOST_TEST(fs::is_empty(victim_dir));  // no registry written through the link
 }
 
-BOOST_AUTO_TEST_CASE(attacker_semaphore_is_refused, *boost::unit_test::precondition([](auto) {
+BOOST_AUTO_TEST_CASE(nothing_named_outside_the_root_to_plant, *boost::unit_test::precondition([](auto) {
                        return ::geteuid() == 0;
                      })) {
-  // The attacker pre-creates the victim's named semaphore, open to all and left at 0 (taken).
+  // Version 0.1 named a POSIX semaphore after the root in /dev/shm, which an attacker could make
+  // first. Now the lock is a file in the victim's private registry directory: the attacker's
+  // object at the old name is neither used nor touched.
   scratch s;
   const fs::path root = s.dir / "root";
   fs::create_directories(root);
@@ -134,7 +137,7 @@ BOOST_AUTO_TEST_CASE(attacker_semaphore_is_refused, *boost::unit_test::precondit
   const fs::path sem = fs::path("/dev/shm") / ("sem." + sem_name(fs::canonical(root)));
   ::unlink(sem.c_str());
   as_attacker([&] {
-    // A POSIX semaphore file with value 0: 32 zero bytes, mode 0666.
+    // A POSIX semaphore file with value 0 (taken): 32 zero bytes, mode 0666.
     const int fd = ::open(sem.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0666);
     if (fd < 0) return 1;
     const char zero[32] = {};
@@ -142,12 +145,74 @@ BOOST_AUTO_TEST_CASE(attacker_semaphore_is_refused, *boost::unit_test::precondit
     ::close(fd);
     return ok ? 0 : 1;
   });
-  const std::string why = refusal([&] { tfm::temp_file_manager m("v_", root); });
-  BOOST_TEST(why.find("refusing the registry: owned by uid 65534") != std::string::npos, why);
-  BOOST_TEST(why.find(sem.string()) != std::string::npos, why);
+  {
+    tfm::temp_file_manager m("v_", root);
+    tfm::temp_file f = m.create_temp_file();
+    BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);
+    BOOST_TEST(mode_of(tfm::registry_dir(m.base_dir()) / "locks") == 0600u);
+  }
+  struct stat st;
+  BOOST_REQUIRE(::lstat(sem.c_str(), &st) == 0);  // untouched
+  BOOST_TEST(st.st_uid == nobody_uid);
   ::unlink(sem.c_str());
-  tfm::temp_file_manager m("v_", root);  // once it is gone, the victim's own is made, 0600
-  BOOST_TEST(mode_of(sem) == 0600u);
+}
+
+BOOST_AUTO_TEST_CASE(planted_base_dir_symlink_is_refused, *boost::unit_test::precondition([](auto) {
+                       return ::geteuid() == 0;
+                     })) {
+  // The attacker plants the victim's usual cache directory as a symlink to their own 0777 one.
+  scratch s;
+  const fs::path tmp = shared_tmp(s);
+  const fs::path trap = tmp / "attacker-dir";
+  const fs::path planted = tmp / "myapp-cache";
+  as_attacker([&] {
+    return ::mkdir(trap.c_str(), 0777) == 0 && ::chmod(trap.c_str(), 0777) == 0 &&
+                   ::symlink(trap.c_str(), planted.c_str()) == 0
+               ? 0
+               : 1;
+  });
+  const std::string why = refusal([&] { tfm::temp_file_manager m("v_", planted); });
+  BOOST_TEST(why.find("reached through the symlink " + planted.string() + ", owned by uid 65534") != std::string::npos,
+             why);
+  BOOST_TEST(fs::is_empty(trap));  // nothing created, not even the registry
+  // Through a path that only passes the planted link on the way.
+  const std::string why2 = refusal([&] { tfm::temp_file_manager m("v_", planted / "sub"); });
+  BOOST_TEST(why2.find("owned by uid 65534") != std::string::npos, why2);
+  BOOST_TEST(fs::is_empty(trap));
+}
+
+BOOST_AUTO_TEST_CASE(foreign_or_open_base_dir_is_refused, *boost::unit_test::precondition([](auto) {
+                       return ::geteuid() == 0;
+                     })) {
+  scratch s;
+  const fs::path tmp = shared_tmp(s);
+  const fs::path open_dir = tmp / "open", private_dir = tmp / "theirs";
+  as_attacker([&] {
+    return ::mkdir(open_dir.c_str(), 0777) == 0 && ::chmod(open_dir.c_str(), 0777) == 0 &&
+                   ::mkdir(private_dir.c_str(), 0700) == 0
+               ? 0
+               : 1;
+  });
+  // Another user's directory, open to all or not: it is theirs, they can swap what is in it.
+  std::string why = refusal([&] { tfm::temp_file_manager m("v_", open_dir); });
+  BOOST_TEST(why.find("refusing the temp root: is owned by uid 65534") != std::string::npos, why);
+  why = refusal([&] { tfm::temp_file_manager m("v_", private_dir); });
+  BOOST_TEST(why.find("is owned by uid 65534") != std::string::npos, why);
+  // A new root below a directory someone else can write: refused before it is created.
+  why = refusal([&] { tfm::temp_file_manager m("v_", open_dir / "mine"); });
+  BOOST_TEST(why.find("the directory above it " + open_dir.string()) != std::string::npos, why);
+  BOOST_TEST(fs::is_empty(open_dir));
+  BOOST_TEST(fs::is_empty(private_dir));
+  // A directory of the victim's own that is open to others without the sticky bit.
+  const fs::path mine_open = s.dir / "mine-open";
+  fs::create_directories(mine_open);
+  ::chmod(mine_open.c_str(), 0777);
+  why = refusal([&] { tfm::temp_file_manager m("v_", mine_open); });
+  BOOST_TEST(why.find("writable by other users without the sticky bit (mode 0777)") != std::string::npos, why);
+  BOOST_TEST(fs::is_empty(mine_open));
+  // The shared sticky directory itself (like /tmp) is fine: each user's registry is private.
+  tfm::temp_file_manager ok("v_", tmp);
+  BOOST_TEST(fs::exists(ok.create_temp_file().path().parent_path() / (".tempfm-" + std::to_string(::geteuid()))));
 }
 
 BOOST_AUTO_TEST_CASE(another_users_sweep_never_removes_the_victims_entries,

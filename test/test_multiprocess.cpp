@@ -8,6 +8,10 @@
 #include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>
 
+#include <signal.h>
+
+#include <chrono>
+#include <random>
 #include <thread>
 
 using namespace tempfm_test;
@@ -66,4 +70,56 @@ BOOST_AUTO_TEST_CASE(another_process_sweep_never_touches_live_entries) {
   BOOST_TEST(fs::exists(d.path()));
   BOOST_TEST(fs::exists(s.dir / "reg"));
   BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(two_spellings_of_one_root_share_one_registry_and_one_lock) {
+  // "R" and "R/" (and any other spelling) are one registry with one lock: 4 churning processes
+  // on each, killed and restarted at random for 20 s. Every second all are stopped at once, where
+  // they are, and every file in the root must have its entry; at the end one sweep leaves nothing.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  const std::string spellings[2] = {root.string(), root.string() + "/"};
+  std::mt19937 rng(20);
+  int serial = 0;
+  auto start = [&](int i) {
+    return spawn(child_program(), {"churn", spellings[i % 2], "100000000", (s.dir / ("o" + std::to_string(serial++))).string()});
+  };
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 8; ++i) pids.push_back(start(i));
+  const fs::path canon = fs::canonical(root);
+  int kills = 0, checks = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto next_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < end) {
+    ::usleep(static_cast<useconds_t>(50000 + rng() % 150000));
+    const std::size_t v = rng() % pids.size();
+    ::kill(pids[v], SIGKILL);
+    wait_for(pids[v]);
+    pids[v] = start(static_cast<int>(v));
+    ++kills;
+    if (std::chrono::steady_clock::now() < next_check) continue;
+    next_check += std::chrono::seconds(1);
+    for (pid_t p : pids) ::kill(p, SIGSTOP);
+    for (pid_t p : pids) {
+      int st = 0;
+      while (::waitpid(p, &st, WUNTRACED) < 0 && errno == EINTR) {
+      }
+    }
+    std::set<std::string> entries;
+    for (const tfm::registry_entry& e : tfm::list_entries(canon)) entries.insert(e.path.filename().string());
+    for (const std::string& name : listing(root)) BOOST_TEST(entries.count(name) == 1u, name << " has no entry");
+    for (pid_t p : pids) ::kill(p, SIGCONT);
+    ++checks;
+  }
+  for (pid_t p : pids) {
+    ::kill(p, SIGKILL);
+    wait_for(p);
+  }
+  BOOST_TEST_MESSAGE(kills << " kills, " << checks << " stopped-world checks");
+  tfm::sweep_report rep = tfm::sweep(canon);
+  BOOST_TEST(rep.failed.empty());
+  BOOST_TEST(tfm::list_entries(canon).empty());
+  BOOST_TEST(listing(root).empty(), listing(root).size() << " files left without an entry");
+  BOOST_TEST(checks >= 5);
 }

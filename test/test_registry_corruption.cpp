@@ -46,7 +46,7 @@ void usable(const fs::path& root) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(random_bytes_are_replaced) {
+BOOST_AUTO_TEST_CASE(random_bytes_get_a_new_header_in_place) {
   scratch s;
   const fs::path root = s.dir / "root";
   { tfm::temp_file_manager m("x_", root); }
@@ -55,7 +55,8 @@ BOOST_AUTO_TEST_CASE(random_bytes_are_replaced) {
   for (char& c : junk) c = static_cast<char>(rng());
   write_file(registry_file(root), junk);
   usable(root);
-  BOOST_TEST(read_file(registry_file(root)).substr(0, 8) == "TEMPFMR1");
+  BOOST_TEST(read_file(registry_file(root)).substr(0, 8) == "TEMPFMRG");
+  BOOST_TEST(fs::file_size(registry_file(root)) >= 64u * 1024u);  // never shrunk
 }
 
 BOOST_AUTO_TEST_CASE(zero_length_and_short_files_start_again) {
@@ -68,55 +69,178 @@ BOOST_AUTO_TEST_CASE(zero_length_and_short_files_start_again) {
   usable(root);
 }
 
-BOOST_AUTO_TEST_CASE(wrong_version_is_rebuilt_keeping_intact_entries) {
+BOOST_AUTO_TEST_CASE(a_broken_header_is_rewritten_keeping_every_entry) {
   scratch s;
   const fs::path root = s.dir / "root";
   const std::vector<std::string> paths = orphans(s.dir, root);
   BOOST_REQUIRE(paths.size() == 3u);
-  patch(registry_file(root), 8, std::string("\x63\x00\x00\x00", 4));  // version 99
-  // Rebuilt from what is on disk: the dead process's entries are still known, so they are swept.
+  patch(registry_file(root), 16, std::string("\x07\x00\x00\x00", 4));  // block_slots 7: a foreign geometry
+  patch(registry_file(root), 24, std::string("\xff\xff\xff\x7f", 4));  // capacity far beyond the file
+  // The entries live in the blocks, which stay: the dead process's are still known and swept.
   BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 3u);
   tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
   BOOST_TEST(rep.removed.size() == 3u);
   for (const std::string& p : paths) BOOST_TEST(!exists_nofollow(p), p);
 }
 
-BOOST_AUTO_TEST_CASE(truncated_file_is_rebuilt_keeping_intact_entries) {
+BOOST_AUTO_TEST_CASE(a_future_version_is_refused_and_left_alone) {
+  // A newer boost_tempfm may lay the file out otherwise: never rewrite it, say why.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  const std::vector<std::string> paths = orphans(s.dir, root);
+  patch(registry_file(root), 8, std::string("\x03\x00\x00\x00", 4));  // version 3
+  const std::string before = read_file(registry_file(root));
+  try {
+    (void)tfm::list_entries(fs::canonical(root));
+    BOOST_FAIL("a registry of a newer format must be refused");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(std::string(e.what()).find("written by a newer boost_tempfm (format version 3") != std::string::npos,
+               e.what());
+    BOOST_TEST(e.path1() == registry_file(root));
+  }
+  BOOST_TEST((read_file(registry_file(root)) == before));
+  for (const std::string& p : paths) BOOST_TEST(exists_nofollow(p), p);
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_file_grows_back_keeping_what_is_left) {
   scratch s;
   const fs::path root = s.dir / "root";
   const std::vector<std::string> paths = orphans(s.dir, root);
   const fs::path file = registry_file(root);
-  BOOST_REQUIRE(::truncate(file.c_str(), 16 * 128) == 0);  // capacity 64 slots, 16 left
-  BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 3u);  // they sat in the first slots
+  BOOST_REQUIRE(::truncate(file.c_str(), 12 * 1024) == 0);  // the header and half of the first block
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 3u);  // they sat in its first slots
+  BOOST_TEST(fs::file_size(file) >= 64u * 1024u);
   usable(root);
 }
 
-BOOST_AUTO_TEST_CASE(free_list_pointing_at_live_entries_is_repaired) {
+BOOST_AUTO_TEST_CASE(a_dead_owners_block_with_a_broken_header_is_still_swept) {
   scratch s;
   const fs::path root = s.dir / "root";
   const std::vector<std::string> paths = orphans(s.dir, root);
-  // free_head (offset 20) := 1, the head of the first entry: a naive allocator would overwrite it.
-  patch(registry_file(root), 20, std::string("\x01\x00\x00\x00", 4));
-  {
-    tfm::temp_file_manager m("after_", s.dir / "other-root");  // keep the orphans for the check
-    (void)m;
-  }
-  std::vector<tfm::temp_file> fresh;
-  {
-    // Open without sweeping first: list, then add through a manager of another prefix.
-    BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 3u);
-  }
-  tfm::temp_file_manager m("after_", root);  // sweeps the 3 orphans, then is usable
-  for (int i = 0; i < 5; ++i) fresh.push_back(m.create_temp_file());
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 5u);
+  patch(registry_file(root), 8192 + 4, "\x12\x34");  // block 1's owner checksum
+  tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
+  BOOST_TEST(rep.removed.size() == 3u);
   for (const std::string& p : paths) BOOST_TEST(!exists_nofollow(p), p);
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_huge_live_count_is_only_a_hint) {
-  // Found by the fuzzer: the header's live count sized an allocation.
+BOOST_AUTO_TEST_CASE(a_corrupt_entry_is_dropped_and_the_others_kept) {
   scratch s;
   const fs::path root = s.dir / "root";
   const std::vector<std::string> paths = orphans(s.dir, root);
-  patch(registry_file(root), 24, std::string("\xff\xff\xff\xff", 4));
-  BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 3u);
+  patch(registry_file(root), 8192 + 128 + 60, "#");  // a byte of the first entry's path
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 2u);
+  tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
+  BOOST_TEST(rep.removed.size() == 2u);
+  BOOST_TEST(rep.forgotten.size() == 1u);
+  BOOST_TEST(exists_nofollow(paths[0]));  // its entry could not be read: its file is never guessed at
+  BOOST_TEST(!exists_nofollow(paths[1]));
+  BOOST_TEST(!exists_nofollow(paths[2]));
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
+  BOOST_TEST(tfm::sweep(fs::canonical(root)).forgotten.empty());  // dropped once, for good
+}
+
+BOOST_AUTO_TEST_CASE(headers_broken_while_8_processes_have_the_registry_mapped) {
+  // The header is rewritten in place, never truncated under the others' mappings: nobody dies
+  // (a truncation would be SIGBUS, status 135), and every entry is accounted for.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 8; ++i)
+    pids.push_back(spawn(child_program(), {"churn", root.string(), "3000", (s.dir / ("out" + std::to_string(i))).string()}));
+  std::mt19937 rng(11);
+  for (int round = 0; round < 40; ++round) {
+    std::string junk(64, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    patch(registry_file(root), round % 2 ? 0 : 16, junk);  // the magic, or the geometry and capacity
+    (void)tfm::list_entries(fs::canonical(root));           // some process repairs it
+    { tfm::temp_file_manager m("r_", root, tfm::startup_sweep::none); (void)m.create_temp_file(); }
+  }
+  int clean = 0;
+  for (std::size_t i = 0; i < pids.size(); ++i) {
+    const int st = wait_for(pids[i]);
+    BOOST_TEST(WIFEXITED(st), "worker " << i << " status " << st);
+    clean += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    BOOST_TEST(read_file(s.dir / ("out" + std::to_string(i))) == "3000\n");
+  }
+  BOOST_TEST(clean == 8);
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
+  BOOST_TEST(listing(root).empty());
+}
+
+namespace {
+// A slot of a version-1 registry (boost_tempfm 0.1.0) holding one entry.
+void v1_entry(std::string& file, std::size_t slot, const std::string& stored, bool relative, std::uint8_t type) {
+  char* s = &file[slot * 128];
+  const std::uint32_t state = 1, pid = 999999;
+  const std::uint16_t len = static_cast<std::uint16_t>(stored.size());
+  const std::uint64_t start = 1;
+  const std::int64_t created = 1;
+  std::memcpy(s, &state, 4);
+  std::memcpy(s + 8, &pid, 4);
+  s[12] = static_cast<char>(type);
+  s[13] = relative ? 1 : 0;
+  std::memcpy(s + 14, &len, 2);
+  std::memcpy(s + 16, &start, 8);
+  std::memcpy(s + 40, &created, 8);
+  std::memcpy(s + 56, stored.data(), stored.size());
+  std::uint32_t h = 2166136261u;
+  auto fnv = [&](const char* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 16777619u;
+  };
+  fnv(s + 8, 4);
+  fnv(s + 12, 1);
+  fnv(s + 13, 1);
+  fnv(s + 14, 2);
+  fnv(s + 16, 8);
+  fnv(s + 24, 16);
+  fnv(s + 40, 8);
+  fnv(stored.data(), stored.size());
+  std::memcpy(s + 48, &h, 4);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_version_1_registry_is_migrated) {
+  // 0.1.0's registry: its entries (dead owners: the upgrade stops 0.1 processes) are carried over
+  // and swept; its named semaphore in /dev/shm and its recovery lock are removed.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  const fs::path canon = fs::canonical(root);
+  const fs::path regdir = tfm::registry_dir(canon);
+  fs::create_directories(regdir);
+  ::chmod(regdir.c_str(), 0700);
+  write_file(root / "tempfm_0123456789abcdef.mkv", "video");
+  write_file(s.dir / "outside", "out");
+  std::string v1(64 * 128, '\0');
+  std::memcpy(&v1[0], "TEMPFMR1", 8);
+  const std::uint32_t version = 1, slot = 128, cap = 64;
+  std::memcpy(&v1[8], &version, 4);
+  std::memcpy(&v1[12], &slot, 4);
+  std::memcpy(&v1[16], &cap, 4);
+  v1_entry(v1, 1, "tempfm_0123456789abcdef.mkv", true, 0);
+  v1_entry(v1, 2, (s.dir / "outside").string(), false, 0);
+  write_file(regdir / "registry", v1);
+  ::chmod((regdir / "registry").c_str(), 0600);
+  write_file(regdir / "recover.lock", "");
+  std::uint64_t hash = 14695981039346656037ull;
+  for (char c : canon.native()) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  char sem[96];
+  std::snprintf(sem, sizeof sem, "/dev/shm/sem.tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
+                static_cast<unsigned long long>(hash));
+  write_file(sem, std::string(32, '\0'));
+  ::chmod(sem, 0600);
+
+  const std::vector<tfm::registry_entry> entries = tfm::list_entries(canon);
+  BOOST_TEST(entries.size() == 2u);
+  for (const tfm::registry_entry& e : entries) BOOST_TEST(!e.owner_alive);
+  BOOST_TEST(read_file(regdir / "registry").substr(0, 8) == "TEMPFMRG");
+  BOOST_TEST(!exists_nofollow(sem));
+  BOOST_TEST(!exists_nofollow(regdir / "recover.lock"));
+  tfm::sweep_report rep = tfm::sweep(canon);
+  BOOST_TEST(rep.removed.size() == 2u);
+  BOOST_TEST(!exists_nofollow(root / "tempfm_0123456789abcdef.mkv"));
+  BOOST_TEST(!exists_nofollow(s.dir / "outside"));
+  BOOST_TEST(tfm::list_entries(canon).empty());
 }

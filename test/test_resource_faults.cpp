@@ -17,7 +17,6 @@ namespace tfm = boost_tempfm;
 
 namespace {
 
-bool is_root() { return ::geteuid() == 0; }
 
 // A mount that lives as long as the object.
 struct mount_point {

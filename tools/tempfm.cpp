@@ -202,7 +202,8 @@ int cmd_ls(const std::vector<std::string>& args) {
       const double age = std::chrono::duration<double>(now - e.created).count();
       std::cout << (i ? ",\n " : "\n ") << "{\"path\": " << json_string(e.path.string())
                 << ", \"type\": " << (e.type == tfm::entry_type::directory ? "\"directory\"" : "\"file\"")
-                << ", \"pid\": " << e.owner.pid << ", \"start_time\": " << e.owner.start_time
+                << ", \"pid\": " << e.owner.pid << ", \"pid_namespace\": " << e.owner.pid_namespace
+                << ", \"instance\": \"" << std::hex << e.owner.instance << std::dec << "\""
                 << ", \"alive\": " << (e.owner_alive ? "true" : "false") << std::fixed << std::setprecision(3)
                 << ", \"created\": " << created << ", \"age_seconds\": " << age << ", \"bytes\": " << e.bytes
                 << ", \"exists\": " << (e.exists ? "true" : "false") << "}";
@@ -234,10 +235,10 @@ int cmd_du(const std::vector<std::string>& args) {
     std::size_t entries = 0;
     std::uintmax_t bytes = 0;
   };
-  std::map<std::uint32_t, usage_row> per_owner;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, usage_row> per_owner;  // pid, instance
   std::uintmax_t total = 0;
   for (const tfm::registry_entry& e : tfm::list_entries(root)) {
-    usage_row& r = per_owner[e.owner.pid];
+    usage_row& r = per_owner[{e.owner.pid, e.owner.instance}];
     r.alive = r.alive || e.owner_alive;
     ++r.entries;
     r.bytes += e.bytes;
@@ -246,7 +247,7 @@ int cmd_du(const std::vector<std::string>& args) {
   std::cout << std::left << std::setw(8) << "PID" << std::setw(7) << "OWNER" << std::setw(9) << "ENTRIES"
             << "BYTES\n";
   for (const auto& kv : per_owner)
-    std::cout << std::left << std::setw(8) << kv.first << std::setw(7) << (kv.second.alive ? "alive" : "dead")
+    std::cout << std::left << std::setw(8) << kv.first.first << std::setw(7) << (kv.second.alive ? "alive" : "dead")
               << std::setw(9) << kv.second.entries << kv.second.bytes << " (" << human_bytes(kv.second.bytes)
               << ")\n";
   std::cout << "total " << total << " (" << human_bytes(total) << ") in " << root.string() << "\n";

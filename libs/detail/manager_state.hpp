@@ -10,6 +10,7 @@
 
 #include <boost_tempfm/error.hpp>
 #include <boost_tempfm/log.hpp>
+#include <boost_tempfm/temp_file_manager.hpp>
 
 #include <boost/filesystem/path.hpp>
 
@@ -27,10 +28,13 @@ namespace detail {
 // its manager). Keyed by the absolute path string: a path is tracked at most once. Each entry
 // records the process that made it, so a child made by fork() never removes its parent's files,
 // and where it stands in the root's cross-process registry.
+// How many dead entries a manager removes when it starts (startup_sweep::bounded).
+constexpr std::size_t startup_sweep_limit = 64;
+
 class manager_state {
  public:
-  // Opens the registry of root and sweeps the entries of dead owners.
-  manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max);
+  // Opens the registry of root and sweeps (some or all of) the entries of dead owners.
+  manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max, startup_sweep s);
   ~manager_state();
   manager_state(const manager_state&) = delete;
   manager_state& operator=(const manager_state&) = delete;
@@ -44,8 +48,9 @@ class manager_state {
   std::pair<boost::filesystem::path, std::uint64_t> create(const std::string& prefix, const std::string& suffix,
                                                            entry_kind kind);
 
-  // Starts tracking an existing path for this process (register_file). No effect if tracked.
-  void track_existing(const boost::filesystem::path& p, entry_kind kind);
+  // Starts tracking an existing path for this process (register_file), recorded with the identity
+  // of the object there now. No effect if tracked.
+  void track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id);
 
   // Forgets entry id of p (release()): no removal; gone from the registry too.
   void untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;

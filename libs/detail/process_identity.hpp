@@ -8,12 +8,11 @@
 namespace boost_tempfm {
 namespace detail {
 
-// The start time of pid (field 22 of /proc/PID/stat), and whether it is a zombie (field 3);
-// false if there is no such process (or no /proc).
-bool read_start_time(std::uint32_t pid, std::uint64_t& start_time, bool* zombie);
-
 // This boot's id, read once.
 const std::array<std::uint8_t, 16>& boot_id();
+
+// The inode of this process's PID namespace (/proc/self/ns/pid), 0 without /proc.
+std::uint64_t pid_namespace() noexcept;
 
 // Called in the child after fork(): the cached identity of this process is no longer ours.
 void identity_after_fork() noexcept;

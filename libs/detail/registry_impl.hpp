@@ -3,64 +3,54 @@
 #ifndef BOOST_TEMPFM_LIBS_REGISTRY_IMPL_HPP
 #define BOOST_TEMPFM_LIBS_REGISTRY_IMPL_HPP
 
-#include <boost_tempfm/log.hpp>
+#include "registry_format.hpp"
+
 #include <boost_tempfm/registry.hpp>
 
 #include <boost/filesystem/path.hpp>
-#include <boost/interprocess/sync/named_mutex.hpp>
-
-#include <atomic>
-#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace boost_tempfm {
 namespace detail {
 
-// The fields of an entry other than its path (see head_slot in registry.cpp).
-struct entry_proto {
-  std::uint32_t pid;
-  std::uint8_t type;
-  std::uint8_t flags;  // bit 0: the path is relative to the root
-  std::uint64_t start_time;
-  std::uint8_t boot_id[16];
-  std::int64_t created_ns;
-};
-
-// The registry file <root>/.tempfm-<uid>/registry is an array of 128-byte slots, mapped shared
-// by every process using the root. Slot 0 is the header. An entry is a head slot (state 1) with
-// the first bytes of its path, chained to continuation slots (state 2) for longer paths. Free
-// slots form a list. Every change happens under the named mutex; each entry appears or disappears
-// by one aligned store of its head's state word, so a process killed halfway through an update
-// leaves a registry that the next lock holder can repair by a scan (see registry.cpp).
-constexpr std::uint32_t slot_bytes = 128;
-constexpr std::uint32_t head_path_bytes = 72;
-constexpr std::uint32_t cont_path_bytes = 120;
-
-// Where an entry lives in the registry, and what identifies it there (a slot can be reused).
+// Where an entry of this process lives in the registry.
 struct registry_ref {
-  std::uint32_t slot = 0;  // 0: not registered
-  std::uint32_t checksum = 0;
+  std::uint32_t slot = 0;  // its head slot; 0: not registered
 };
 
+// An entry as read from the registry.
 struct raw_entry {
-  std::uint32_t slot;
-  std::uint32_t checksum;
-  std::string path;  // absolute
-  entry_type type;
-  std::int64_t created_ns;
-  owner_id owner;
+  std::uint32_t slot = 0;
+  std::uint32_t state = 0;  // the head's state word when read
+  std::string path;         // absolute
+  entry_type type = entry_type::file;
+  std::uint8_t flags = 0;   // format::flag_*
+  std::int64_t created_ns = 0;
+  format::identity id;
+  std::string problem;      // non-empty: not a path this root may act on (format::path_problem)
 };
 
-// One open registry, shared by every manager of this process on the same root.
+// A block owned by some process, as scanned.
+struct block_info {
+  std::uint32_t block = 0;
+  bool intact = false;  // its header was readable; owner is known
+  owner_id owner;
+  bool mine = false;    // held by this process's lease
+  bool alive = false;   // its lease byte is held by another process (or it is mine)
+};
+
+// One open registry of a root, shared by every manager of this process on it: the mapped registry
+// file, the `locks` file (registry lock and leases), and the blocks this process owns.
 class registry {
  public:
-  // Opens (creating if needed) the registry of the canonical root. Throws filesystem_error.
+  // Opens (creating if needed) the registry of the root (any spelling). Throws filesystem_error.
   static std::shared_ptr<registry> open(const boost::filesystem::path& root);
   // The registry of root if one exists; nullptr otherwise (nothing is created).
   static std::shared_ptr<registry> open_existing(const boost::filesystem::path& root);
@@ -69,68 +59,113 @@ class registry {
   registry& operator=(const registry&) = delete;
 
   const boost::filesystem::path& root() const noexcept { return root_; }
+  const boost::filesystem::path& dir() const noexcept { return dir_; }
 
-  // Records an entry owned by this process. Throws filesystem_error (e.g. disk full).
-  registry_ref add(const std::string& abs_path, entry_type type);
-  // Forgets the entry if it is still the one ref names. Never throws.
+  // Records an entry of this process: flags are format::flag_created or flag_identity (with id).
+  // Throws filesystem_error (the registry full, the disk full).
+  registry_ref add(const std::string& abs_path, entry_type type, std::uint8_t flags,
+                   const format::identity& id = {});
+  // Records an entry as given, unchecked (add() builds one; tests craft hostile ones).
+  registry_ref add_entry(const format::entry_data& e);
+  // Forgets entries of this process. Never throws; refs that are not this process's are ignored.
   void remove(const registry_ref& ref) noexcept;
-  // Forgets many entries under one lock.
   void remove_all(const std::vector<registry_ref>& refs) noexcept;
-  // Every entry, read under the lock.
+
+  // Every owned block, with its owner and whether its lease is held.
+  std::vector<block_info> blocks();
+  // The entries of block b. Entries of a live owner are read as it changes them: a torn read is
+  // skipped. In a block this process adopted, nothing changes: a slot that claims an entry but
+  // holds no readable one is corrupt, and returned with a problem so that the sweep drops it.
+  std::vector<raw_entry> entries_of(const block_info& b, bool adopted = false);
+  // Every entry of every block.
   std::vector<raw_entry> entries();
 
-  // Runs f while holding the registry lock (tests use it to die while holding it).
+  // Takes over block b of a dead owner, exclusively (its lease byte becomes ours): false if its
+  // owner is alive, another sweeper has it, or it changed since it was scanned.
+  bool adopt(const block_info& b);
+  // Forgets an entry of an adopted block (after its path was removed, or dropped as invalid).
+  // A corrupt entry loses its head slot only (its chain cannot be trusted).
+  void forget_adopted(const raw_entry& e) noexcept;
+  // Gives back an adopted block: freed if it holds no entry any more, else left to the next sweep.
+  void drop_adopted(std::uint32_t block) noexcept;
+  // Marks an entry of a live owner as swept (sweep --all); the owner frees the slot itself.
+  bool mark_swept(const raw_entry& e) noexcept;
+
+  // Runs f while holding the registry lock (tests use it to die or stop while holding it).
   void with_lock(const std::function<void()>& f);
-  // The name of the named mutex (a POSIX semaphore in /dev/shm).
-  const std::string& sem_name() const noexcept { return sem_name_; }
+  // Bytes the registry file occupies on its filesystem (allocated blocks), and its size.
+  std::uint64_t allocated_bytes();
+  std::uint64_t file_size();
 
-  // Statistics for tools and benchmarks.
-  std::uint64_t file_bytes();
-  std::uint64_t recoveries();
-
-  // For the fork handlers.
+  // For the fork handlers: lock and unlock this process's use; forget the parent's blocks in the child.
   void lock_local() { mu_.lock(); }
   void unlock_local() { mu_.unlock(); }
+  void after_fork_in_child() noexcept;
 
  private:
-  registry(boost::filesystem::path root, boost::filesystem::path dir, int fd, std::string sem_name);
-  class guard;
-  friend class guard;
+  registry(boost::filesystem::path root, boost::filesystem::path dir);
+  friend class registry_lock;
 
-  void acquire();  // in-process mutex held
-  void note_holder() noexcept;
-  void release() noexcept;
-  // Takes over the lock of a dead holder if it is still stuck; true if we hold the lock now.
-  bool recover_from(std::uint32_t dead_pid, std::uint64_t dead_start, std::uint64_t seen_acquisitions);
-  void map_header() noexcept;  // maps the header alone, when nothing is mapped yet
-  bool header_is_blank() noexcept;  // sized, but all zero: its creator died before writing it
-  void repair() noexcept;  // rebuild the free list and drop broken chains
-  void map_current();      // (re)map when another process grew the file
-  void grow();
-  void initialise();
-  void rebuild(const std::string& why, off_t size);
-  bool free_list_ok() noexcept;
-  // Writes an entry (stored path, owner and times from proto) into free slots; returns the head.
-  std::uint32_t place(const std::string& stored, const entry_proto& proto);
-  void shrink() noexcept;
-  void push_free_range(std::uint32_t first, std::uint32_t last) noexcept;  // [first, last) become free  // back to the initial size once every slot is free
-  std::uint32_t pop_free();
-  void free_chain(std::uint32_t head) noexcept;
+  struct own_block {
+    std::uint32_t block;
+    std::uint32_t free_count;
+    std::uint8_t free_idx[format::entry_slots];
+  };
+
+  format::view mapped_view() const noexcept { return format::view{map_, mapped_}; }
+  void map_to(std::uint32_t blocks);      // maps the file up to `blocks` (never unmaps)
+  void map_current();                     // maps what the header says, checked against the file size
+  // Registry lock held: checks the header, and rewrites it in place if broken (never shrinking the
+  // file others have mapped); initialises a new file; migrates a version-1 file.
+  void check_header();
+  std::uint32_t take_slots(std::uint32_t n, std::uint32_t* out);  // mu_ held
+  void give_slot(std::uint32_t slot) noexcept;                    // mu_ held
+  void claim_block();                                             // mu_ held
+  // Registry lock held: a free block (grown if none), storage reserved and zeroed; leased if asked.
+  std::uint32_t take_free_block(bool lease);
+  // Registry lock held, at open: converts a version-1 file (dir_fd: the registry directory).
+  void migrate_v1(int dir_fd);
+  void release_blocks(const std::vector<std::uint32_t>& blocks) noexcept;  // mu_ held
+  bool mine(std::uint32_t block) const noexcept;
 
   const boost::filesystem::path root_;
   const boost::filesystem::path dir_;
-  int fd_;
-  std::string sem_name_;
-  std::unique_ptr<boost::interprocess::named_mutex> sem_;
-  unsigned char* map_ = nullptr;
-  std::uint32_t mapped_slots_ = 0;
-  bool needs_repair_ = false;
-  std::mutex mu_;
+
+ public:
+  const std::string key;  // root_, for the cache of open registries
+
+ private:
+  int reg_fd_ = -1;        // the registry file
+  int locks_fd_ = -1;      // the locks file: one descriptor per process and root, see byte_lock.hpp
+  unsigned char* map_ = nullptr;  // a reservation of max_blocks blocks; the file mapped at its start
+  std::uint32_t mapped_ = 0;      // blocks mapped
+  std::mutex mu_;                 // this process's use of the registry
+  std::vector<own_block> own_;            // blocks this process owns
+  std::vector<std::int32_t> own_index_;   // block -> index in own_, -1: not ours
+  std::vector<std::uint32_t> avail_;      // indices in own_ of blocks with free slots
+  std::uint32_t free_total_ = 0;
+  std::set<std::uint32_t> adopted_;       // dead owners' blocks this process is sweeping
 };
+
+// Holds the registry lock (the in-process mutex must be held by the caller).
+class registry_lock {
+ public:
+  explicit registry_lock(registry& r);
+  ~registry_lock();
+  registry_lock(const registry_lock&) = delete;
+  registry_lock& operator=(const registry_lock&) = delete;
+
+ private:
+  registry& r_;
+};
+
+// Test hook: called right after the registry lock is taken (true) and right before it is given
+// back (false), so a test can stop or kill a process at exactly those instants.
+extern void (*registry_lock_hook)(bool taken);
 
 // The fork handlers: lock every registry open in this process, and unlock them.
 void lock_registries();
-void unlock_registries();
+void unlock_registries(bool in_child);
 
 // <root>/.tempfm-<euid>
 boost::filesystem::path registry_dir_of(const boost::filesystem::path& root);

@@ -4,6 +4,7 @@
 #define BOOST_TEMPFM_LIBS_ROOT_HPP
 
 #include <boost/filesystem/path.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstddef>
 
@@ -14,6 +15,10 @@ struct resolved_root {
   boost::filesystem::path path;  // canonical, absolute
   std::size_t name_max;          // longest file name the root's filesystem takes
 };
+
+// The canonical absolute path of an existing directory, spelled one way only: Boost's canonical()
+// keeps a trailing separator ("R/" stays "R/"), which would make "R" and "R/" two roots.
+boost::filesystem::path canonical_dir(const boost::filesystem::path& p, boost::system::error_code& ec);
 
 // The name of the environment variable that overrides the default root.
 constexpr const char* root_env = "BOOST_TEMPFM_ROOT";

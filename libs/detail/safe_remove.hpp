@@ -7,6 +7,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace boost_tempfm {
 namespace detail {
@@ -18,11 +19,20 @@ struct removal_result {
   std::uintmax_t bytes = 0;            // sum of st_size of the regular files removed
   boost::system::error_code ec;        // first failure; empty on success
   boost::filesystem::path failed_path; // where the first failure happened
+  bool mount_point = false;            // the failure: a mount point below (EBUSY), left untouched
 };
+
+// "a mount point, left untouched, at P" or "<reason> at P".
+std::string describe_failure(const removal_result& r);
+
+// True if the directory dir_fd is the root of a mount (a mount point seen from parent_fd).
+bool is_mount_point(int parent_fd, int dir_fd) noexcept;
 
 // Removes p: a non-directory (a symlink included) is unlinked; a directory is removed with all it
 // holds. Works with *at() calls on descriptors opened with O_NOFOLLOW, so it never follows a
-// symlink, also one swapped in during the removal: nothing outside p is removed or changed.
+// symlink, also one swapped in during the removal: nothing outside p is removed or changed. It
+// never descends into another mount: a mount point below p is left as it is and reported (EBUSY,
+// mount_point), and p stays.
 // Directories inside p without read, write or search permission are given 0700 (through a
 // descriptor that pins the directory) and the removal goes on. A p that does not exist is success
 // with kind none. With measure=false, bytes stay 0 and a non-directory is reported as "file"

@@ -1,0 +1,348 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+//
+// Opening a root's registry: the private directory and its two files, checked on the objects
+// themselves; the header checked (and initialised, repaired in place or migrated from version 1)
+// under the registry lock; one open registry per root and process; the fork handlers.
+#include "detail/registry_impl.hpp"
+
+#include "detail/byte_lock.hpp"
+#include "detail/errors.hpp"
+#include "detail/log_impl.hpp"
+#include "detail/root.hpp"
+
+#include <boost/filesystem/operations.hpp>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+namespace boost_tempfm {
+namespace detail {
+
+namespace fs = boost::filesystem;
+using namespace format;
+
+namespace {
+
+// Filesystems where a mapping shared by several hosts is not coherent.
+const char* network_fs_name(const fs::path& root) {
+  struct statfs st;
+  if (::statfs(root.c_str(), &st) != 0) return nullptr;
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case 0x6969ul: return "NFS";
+    case 0x517Bul: return "SMB";
+    case 0xFF534D42ul: return "CIFS";
+    case 0xFE534D42ul: return "SMB2";
+    case 0x65735546ul: return "FUSE";
+    case 0x564c7fd5ul: return "Ceph";
+    case 0x47504653ul: return "GPFS";
+    default: return nullptr;
+  }
+}
+
+// A directory or file of the registry must be ours and closed to others: refuse anything else.
+void check_private(const fs::path& p, const struct stat& st, bool want_dir) {
+  if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+    throw_errno(std::string("refusing the registry: not a ") + (want_dir ? "directory" : "regular file"), p,
+                want_dir ? ENOTDIR : EINVAL);
+  if (st.st_uid != ::geteuid())
+    throw_errno("refusing the registry: owned by uid " + std::to_string(st.st_uid), p, EPERM);
+  if ((st.st_mode & 077) != 0) throw_errno("refusing the registry: open to other users", p, EPERM);
+}
+
+// Opens (creating) a file of the registry directory, and checks the object opened.
+int open_private(int dir_fd, const char* name, const fs::path& dir) {
+  const int fd = ::openat(dir_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) throw_errno(errno == ELOOP ? "refusing the registry: a symlink" : "cannot open the registry", dir / name, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw_errno("cannot inspect the registry", dir / name, err);
+  }
+  try {
+    check_private(dir / name, st, false);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  return fd;
+}
+
+struct fd_closer {
+  int fd;
+  ~fd_closer() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Open registries by canonical root. An entry stays until its registry is destroyed (under this
+// mutex): a second registry of the same root in one process would open `locks` a second time, and
+// closing either descriptor drops every POSIX lock the process holds on the file.
+std::mutex& cache_mutex() {
+  static std::mutex* m = new std::mutex;
+  return *m;
+}
+std::condition_variable& cache_cv() {
+  static std::condition_variable* c = new std::condition_variable;
+  return *c;
+}
+std::map<std::string, std::weak_ptr<registry>>& cache() {
+  static auto* c = new std::map<std::string, std::weak_ptr<registry>>;
+  return *c;
+}
+
+struct registry_deleter {
+  void operator()(registry* r) const noexcept {
+    {
+      std::lock_guard<std::mutex> g(cache_mutex());
+      auto it = cache().find(r->key);
+      if (it != cache().end() && it->second.expired()) cache().erase(it);
+      delete r;
+    }
+    cache_cv().notify_all();
+  }
+};
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint64_t fnv1a64(const std::string& s) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+fs::path registry_dir_of(const fs::path& root) { return root / (".tempfm-" + std::to_string(::geteuid())); }
+
+std::shared_ptr<registry> registry::open_existing(const fs::path& root) {
+  boost::system::error_code ec;
+  const fs::path canon = canonical_dir(root, ec);
+  struct stat st;
+  if (ec || ::lstat((registry_dir_of(canon) / "registry").c_str(), &st) != 0) return nullptr;
+  return open(canon);
+}
+
+std::shared_ptr<registry> registry::open(const fs::path& given_root) {
+  // One registry per real directory, whatever spelling the caller used.
+  boost::system::error_code cec;
+  const fs::path root = canonical_dir(given_root, cec);
+  if (cec) throw_error("cannot resolve the temp root", given_root, cec);
+  std::unique_lock<std::mutex> lk(cache_mutex());
+  for (;;) {
+    auto it = cache().find(root.native());
+    if (it == cache().end()) break;
+    if (std::shared_ptr<registry> r = it->second.lock()) return r;
+    cache_cv().wait(lk);  // the last user just let it go: wait until it is closed
+  }
+  if (const char* net = network_fs_name(root))
+    throw_errno(std::string("refusing a temp root on ") + net +
+                    ": the registry is a shared mapping, coherent only between processes of one host",
+                root, ENOTSUP);
+  const fs::path dir = registry_dir_of(root);
+  if (::mkdir(dir.c_str(), S_IRWXU) != 0 && errno != EEXIST) throw_errno("cannot create the registry", dir, errno);
+  fd_closer d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+  if (d.fd < 0) {
+    const int err = errno;
+    throw_errno(err == ELOOP || err == ENOTDIR ? "refusing the registry: not a directory" : "cannot open the registry",
+                dir, err == ELOOP ? ENOTDIR : err);
+  }
+  struct stat st;
+  if (::fstat(d.fd, &st) != 0) throw_errno("cannot inspect the registry", dir, errno);
+  check_private(dir, st, true);
+  std::unique_ptr<registry> r(new registry(root, dir));
+  r->locks_fd_ = open_private(d.fd, "locks", dir);
+  r->reg_fd_ = open_private(d.fd, "registry", dir);
+  // Address space for the largest registry, so that the mapping only ever grows in place and
+  // pointers into it stay valid while other threads use them.
+  void* m = ::mmap(nullptr, std::size_t(max_blocks) * block_bytes, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) throw_errno("cannot reserve address space for the registry", dir / "registry", errno);
+  r->map_ = static_cast<unsigned char*>(m);
+  {
+    std::lock_guard<std::mutex> g(r->mu_);
+    registry_lock held(*r);
+    // A migration by another process may have renamed a new file in since we opened ours.
+    struct stat ours, named;
+    if (::fstat(r->reg_fd_, &ours) == 0 && ::fstatat(d.fd, "registry", &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (ours.st_ino != named.st_ino || ours.st_dev != named.st_dev)) {
+      ::close(r->reg_fd_);
+      r->reg_fd_ = -1;
+      r->reg_fd_ = open_private(d.fd, "registry", dir);
+    }
+    char head[sizeof magic_v1] = {};
+    if (::pread(r->reg_fd_, head, sizeof head, 0) == ssize_t(sizeof head) &&
+        std::memcmp(head, magic_v1, sizeof head) == 0)
+      r->migrate_v1(d.fd);
+    r->check_header();
+  }
+  std::shared_ptr<registry> sp(r.release(), registry_deleter());
+  cache()[root.native()] = sp;
+  return sp;
+}
+
+void registry::check_header() {
+  if (mapped_ > 0) {  // the common case: a sound header whose capacity is mapped, no syscall
+    const header& h = mapped_view().head();
+    const std::uint32_t cap = h.capacity.load(std::memory_order_acquire);
+    if (declared_version(h) == version && h.slot_bytes == slot_bytes && h.block_slots == block_slots && cap >= 2 &&
+        cap == mapped_)
+      return;
+  }
+  const fs::path file = dir_ / "registry";
+  struct stat st;
+  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", file, errno);
+  const std::uint64_t file_blocks = std::uint64_t(st.st_size) / block_bytes;
+  std::string problem;
+  bool blank = true;  // never written: a new file, or its creator died before the header
+  if (file_blocks == 0) {
+    char buf[block_bytes];
+    const ssize_t n = ::pread(reg_fd_, buf, sizeof buf, 0);
+    blank = n <= 0 || std::all_of(buf, buf + n, [](char c) { return c == 0; });
+    if (!blank) problem = "it is shorter than a header (" + std::to_string(st.st_size) + " bytes)";
+  } else {
+    map_to(1);
+    const header& h = mapped_view().head();
+    const std::uint32_t declared = declared_version(h);
+    if (declared > version)
+      throw_errno("the registry was written by a newer boost_tempfm (format version " + std::to_string(declared) +
+                      "; this library reads version " + std::to_string(version) +
+                      "): use that version, or another root",
+                  file, EPROTO);
+    problem = header_problem(h, file_blocks);
+    if (problem.empty()) {
+      map_current();
+      return;
+    }
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(&h);
+    blank = std::all_of(p, p + sizeof(header), [](unsigned char c) { return c == 0; });
+  }
+  // (Re)write the header in place. The file only ever grows: other processes may have it mapped,
+  // and a mapping past the end of a file is SIGBUS. Their blocks stay as they are.
+  const std::uint32_t cap =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, initial_blocks), max_blocks));
+  if (file_blocks < cap && ::ftruncate(reg_fd_, off_t(cap) * block_bytes) != 0)
+    throw_errno("cannot size the registry", file, errno);
+  map_to(cap);
+  header& h = mapped_view().head();
+  const std::uint64_t repairs = blank ? 0 : h.repairs + 1;
+  init_header(h, cap);
+  h.created_ns = now_ns();
+  h.repairs = repairs;
+  // Block states other than free and owned are noise: free them. An owned block with a broken
+  // header is left to the sweeps, which adopt it once no process holds its lease.
+  const format::view v = mapped_view();
+  for (std::uint32_t b = 1; b < cap; ++b) {
+    const std::uint32_t s = v.block(b).state.load(std::memory_order_acquire);
+    if (s != block_free && s != block_owned) v.block(b).state.store(block_free, std::memory_order_release);
+  }
+  if (!blank)
+    log_message(log_level::warning, "boost_tempfm: the registry " + file.string() + " was broken (" + problem +
+                                        "); its header was rewritten in place, every intact entry kept");
+}
+
+void registry::migrate_v1(int dir_fd) {
+  const fs::path file = dir_ / "registry";
+  struct stat st;
+  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", file, errno);
+  std::vector<unsigned char> old(std::size_t(std::min<off_t>(st.st_size, off_t(1) << 30)));
+  std::size_t got = 0;
+  while (got < old.size()) {
+    const ssize_t n = ::pread(reg_fd_, old.data() + got, old.size() - got, off_t(got));
+    if (n <= 0) break;
+    got += std::size_t(n);
+  }
+  const std::vector<entry_data> found = read_v1(old.data(), got, root_.native());
+  // Build the new file beside the old one and rename it in: processes of 0.1.0 keep the old inode
+  // they have mapped (and their semaphore), and are not disturbed.
+  (void)::unlinkat(dir_fd, "registry.new", 0);
+  const int nfd = ::openat(dir_fd, "registry.new", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (nfd < 0) throw_errno("cannot create the registry", dir_ / "registry.new", errno);
+  ::close(reg_fd_);
+  reg_fd_ = nfd;
+  mapped_ = 0;
+  check_header();  // a new, blank file: initialised
+  // The old entries become a dead owner's (pid 0, no lease), so the next sweep removes them as
+  // version 1 would have. Entries inside the root are stored as one name, as version 2 does.
+  const std::string rootp = root_.native() + "/";
+  std::size_t placed = 0;
+  while (placed < found.size()) {
+    const std::uint32_t b = take_free_block(false);
+    const format::view v = mapped_view();
+    format::claim_block(v, b, block_owner{}, now_ns());
+    for (std::uint32_t i = 1; i < block_slots && placed < found.size(); ++placed) {
+      entry_data e = found[placed];
+      if (e.stored.compare(0, rootp.size(), rootp) == 0 && e.stored.find('/', rootp.size()) == std::string::npos) {
+        e.stored.erase(0, rootp.size());
+        e.flags |= flag_relative;
+      }
+      const std::uint32_t n = slots_for(e.stored.size());
+      if (i + n > block_slots) break;  // the next block takes it
+      std::uint32_t slots[max_chain];
+      for (std::uint32_t k = 0; k < n; ++k) slots[k] = b * block_slots + i + k;
+      write_entry(v, slots, n, e);
+      i += n;
+    }
+  }
+  if (::renameat(dir_fd, "registry.new", dir_fd, "registry") != 0)
+    throw_errno("cannot install the migrated registry", file, errno);
+  // Version 1's other objects: its recovery lock, and its named semaphore in /dev/shm.
+  (void)::unlinkat(dir_fd, "recover.lock", 0);
+  char sem[96];
+  std::snprintf(sem, sizeof sem, "/dev/shm/sem.tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
+                static_cast<unsigned long long>(fnv1a64(root_.native())));
+  struct stat sst;
+  if (::lstat(sem, &sst) == 0 && S_ISREG(sst.st_mode) && sst.st_uid == ::geteuid()) (void)::unlink(sem);
+  log_message(log_level::warning, "boost_tempfm: migrated the version-1 registry " + file.string() + " (" +
+                                      std::to_string(found.size()) + " entries, left for the next sweep)");
+}
+
+namespace {
+// The registries locked around fork(), kept alive until they are unlocked.
+std::vector<std::shared_ptr<registry>>& forking() {
+  static auto* v = new std::vector<std::shared_ptr<registry>>;
+  return *v;
+}
+}  // namespace
+
+void lock_registries() {
+  cache_mutex().lock();
+  for (auto& kv : cache()) {
+    if (std::shared_ptr<registry> r = kv.second.lock()) {
+      r->lock_local();
+      forking().push_back(std::move(r));
+    }
+  }
+}
+
+void unlock_registries(bool in_child) {
+  std::vector<std::shared_ptr<registry>> held;
+  held.swap(forking());
+  for (auto it = held.rbegin(); it != held.rend(); ++it) {
+    if (in_child) (*it)->after_fork_in_child();
+    (*it)->unlock_local();
+  }
+  cache_mutex().unlock();
+  // `held` goes last, outside the cache mutex: it may hold the last reference to a registry.
+}
+
+}  // namespace detail
+
+boost::filesystem::path registry_dir(const boost::filesystem::path& root) { return detail::registry_dir_of(root); }
+
+}  // namespace boost_tempfm
