@@ -19,7 +19,7 @@
 namespace boost_tempfm {
 
 // What a manager does about the entries that dead processes left in its root's registry when it
-// is constructed: `bounded` removes up to 64 of them (a fraction of a millisecond, so a root full
+// is constructed: `bounded` removes up to 32 of them (a fraction of a millisecond, so a root full
 // of orphans never holds up a start; `tempfm sweep` or sweep() removes the rest), `full` removes
 // them all, `none` leaves them to an explicit sweep.
 enum class startup_sweep { none, bounded, full };

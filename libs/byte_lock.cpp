@@ -13,13 +13,13 @@ namespace detail {
 namespace byte_lock {
 namespace {
 
-struct flock one_byte(short type, std::uint64_t offset) {
+struct flock bytes(short type, std::uint64_t offset, std::uint64_t length = 1) {
   struct flock fl;
   std::memset(&fl, 0, sizeof fl);
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
   fl.l_start = static_cast<off_t>(offset);
-  fl.l_len = 1;
+  fl.l_len = static_cast<off_t>(length);
   return fl;
 }
 
@@ -33,24 +33,24 @@ int control(int fd, int cmd, struct flock& fl) noexcept {
 }  // namespace
 
 int lock(int fd, std::uint64_t offset) noexcept {
-  struct flock fl = one_byte(F_WRLCK, offset);
+  struct flock fl = bytes(F_WRLCK, offset);
   return control(fd, F_SETLKW, fl);
 }
 
 int try_lock(int fd, std::uint64_t offset, bool& got) noexcept {
-  struct flock fl = one_byte(F_WRLCK, offset);
+  struct flock fl = bytes(F_WRLCK, offset);
   const int err = control(fd, F_SETLK, fl);
   got = err == 0;
   return err == EAGAIN || err == EACCES ? 0 : err;
 }
 
-int unlock(int fd, std::uint64_t offset) noexcept {
-  struct flock fl = one_byte(F_UNLCK, offset);
+int unlock(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
+  struct flock fl = bytes(F_UNLCK, offset, length);
   return control(fd, F_SETLK, fl);
 }
 
 int held_by_other(int fd, std::uint64_t offset, bool& held, pid_t* holder) noexcept {
-  struct flock fl = one_byte(F_WRLCK, offset);
+  struct flock fl = bytes(F_WRLCK, offset);
   const int err = control(fd, F_GETLK, fl);
   held = err == 0 && fl.l_type != F_UNLCK;
   if (holder) *holder = held ? fl.l_pid : 0;

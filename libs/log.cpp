@@ -2,7 +2,9 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/log_impl.hpp"
 
+#include <boost/log/attributes/attribute_set.hpp>
 #include <boost/log/attributes/attribute_value_impl.hpp>
+#include <boost/log/attributes/constant.hpp>
 #include <boost/log/core/core.hpp>
 #include <boost/log/sinks/sink.hpp>
 #include <boost/log/sources/record_ostream.hpp>
@@ -58,18 +60,23 @@ severity to_severity(log_level l) {
 
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
-// Attribute values that never change are made once and shared (they are reference counted), so
-// a record that no sink wants costs little: removals happen by the hundred thousand.
+// The attributes filters may use (Channel, Severity, TempfmReason) are constant attributes in one
+// attribute set per severity and reason, made once: the core then takes from them only the values
+// a filter asks for, so a record that no sink wants costs little (removals happen by the hundred
+// thousand).
 struct constant_values {
   bl::attribute_name channel_n{"Channel"}, severity_n{"Severity"}, path_n{"TempfmPath"}, reason_n{"TempfmReason"};
-  bl::attribute_value channel = bl::attributes::make_attribute_value(std::string(log_channel()));
-  bl::attribute_value levels[3] = {bl::attributes::make_attribute_value(bl::trivial::debug),
-                                   bl::attributes::make_attribute_value(bl::trivial::info),
-                                   bl::attributes::make_attribute_value(bl::trivial::warning)};
-  bl::attribute_value reasons[6];
+  bl::attribute_set sets[3][7];  // [debug, info, warning][reason, or 6: none]
   constant_values() {
-    for (int r = 0; r < 6; ++r)
-      reasons[r] = bl::attributes::make_attribute_value(std::string(to_string(static_cast<cleanup_reason>(r))));
+    const severity levels[3] = {bl::trivial::debug, bl::trivial::info, bl::trivial::warning};
+    for (int l = 0; l < 3; ++l)
+      for (int r = 0; r < 7; ++r) {
+        bl::attribute_set& set = sets[l][r];
+        set.insert(channel_n, bl::attributes::constant<std::string>(log_channel()));
+        set.insert(severity_n, bl::attributes::constant<severity>(levels[l]));
+        if (r < 6)
+          set.insert(reason_n, bl::attributes::constant<std::string>(to_string(static_cast<cleanup_reason>(r))));
+      }
   }
 };
 
@@ -78,21 +85,10 @@ const constant_values& constants() {
   return *c;
 }
 
-const bl::attribute_value& level_value(severity lvl) {
-  const constant_values& c = constants();
-  return lvl == bl::trivial::debug ? c.levels[0] : lvl == bl::trivial::info ? c.levels[1] : c.levels[2];
-}
-
-// Opens a record with the attributes filters may use (Channel, Severity, TempfmReason); all of
-// them shared constants, so a record nobody wants allocates little.
 bl::record open(severity lvl, const cleanup_reason* reason) {
   log_init();  // whatever entry point logs first (a manager, sweep(), a tool) silences the default sink
-  const constant_values& c = constants();
-  bl::attribute_value_set av;
-  av.insert(c.channel_n, c.channel);
-  av.insert(c.severity_n, level_value(lvl));
-  if (reason) av.insert(c.reason_n, c.reasons[static_cast<int>(*reason)]);
-  return bl::core::get()->open_record(std::move(av));
+  const int l = lvl == bl::trivial::debug ? 0 : lvl == bl::trivial::info ? 1 : 2;
+  return bl::core::get()->open_record(constants().sets[l][reason ? static_cast<int>(*reason) : 6]);
 }
 
 // Adds what is known once the removal is done.
@@ -127,11 +123,26 @@ void log_message(log_level lvl, const std::string& msg) noexcept {
   }
 }
 
-removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why) noexcept : path_(p), why_(why) {
+namespace {
+severity level_of(cleanup_reason why) {
+  return why == cleanup_reason::scope_end || why == cleanup_reason::remove_call ? bl::trivial::debug
+                                                                                : bl::trivial::info;
+}
+}  // namespace
+
+bool removals_logged(cleanup_reason why) noexcept {
   try {
-    (void)p;
-    const bool scoped = why == cleanup_reason::scope_end || why == cleanup_reason::remove_call;
-    rec_ = open(scoped ? bl::trivial::debug : bl::trivial::info, &why);
+    return static_cast<bool>(open(level_of(why), &why));  // opened and dropped: nothing is pushed
+  } catch (...) {
+    return false;
+  }
+}
+
+removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted) noexcept
+    : path_(p), why_(why) {
+  if (!maybe_wanted) return;
+  try {
+    rec_ = open(level_of(why), &why);
   } catch (...) {
   }
 }
@@ -164,8 +175,8 @@ void removal_log::done(const removal_result& r) noexcept {
 }
 
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
-                             const boost::filesystem::path& root, bool measure) noexcept {
-  removal_log log(p, why);
+                             const boost::filesystem::path& root, bool measure, bool maybe_wanted) noexcept {
+  removal_log log(p, why, maybe_wanted);
   measure = measure || log.wanted();
   const std::string& ps = p.native();
   const std::string& rs = root.native();

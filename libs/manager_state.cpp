@@ -68,30 +68,87 @@ manager_state::~manager_state() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
-std::uint64_t manager_state::insert(const std::string& p, entry_kind kind, registry_ref ref) {
+std::uint64_t manager_state::insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig,
+                                    bool registered) {
+  std::uint32_t index;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else {
+    slab_.emplace_back();
+    index = static_cast<std::uint32_t>(slab_.size() - 1);
+  }
+  entry& e = slab_[index];
+  try {
+    if (registered) registered_[p.native()] = index;
+  } catch (...) {
+    free_.push_back(index);
+    throw;
+  }
+  e.path = std::move(p);
+  if (++e.gen == 0) e.gen = 1;  // never 0: 0 is no id
+  e.state = slot_state::live;
+  e.kind = kind;
+  e.registered = registered;
+  e.owner = self_pid();
+  e.order = next_order_++;
+  e.ref = ref;
+  e.sig = sig;
+  ++count_;
+  return std::uint64_t(e.gen) << 32 | index;
+}
+
+manager_state::entry* manager_state::find(std::uint64_t id) noexcept {
+  const std::uint32_t index = static_cast<std::uint32_t>(id);
+  if (index >= slab_.size()) return nullptr;
+  entry& e = slab_[index];
+  return e.state == slot_state::live && e.gen == static_cast<std::uint32_t>(id >> 32) ? &e : nullptr;
+}
+
+void manager_state::release(std::uint32_t index) noexcept {
+  entry& e = slab_[index];
+  if (e.registered) registered_.erase(e.path.native());
+  e.state = slot_state::free;
+  e.path.clear();
+  e.sig = nullptr;
+  e.registered = false;
+  --count_;
+  free_.push_back(index);  // capacity: never more than the slab's size, reserved as the slab grew
+}
+
+std::int64_t manager_state::tracked(const boost::filesystem::path& p) const {
   const std::uint32_t self = self_pid();
-  signal_node* sig = signal_attach(p);
-  std::lock_guard<std::mutex> g(mu_);
-  auto res = entries_.emplace(p, entry{next_id_, kind, self, ref, sig});
-  if (!res.second) res.first->second = entry{next_id_, kind, self, ref, sig};  // inherited through fork: now ours
-  return next_id_++;
+  auto it = registered_.find(p.native());
+  if (it != registered_.end()) return slab_[it->second].owner == self ? std::int64_t(it->second) : -1;
+  if (p.parent_path() != root_) return -1;
+  // A name in the root may be one this manager created: rare enough for a scan.
+  for (std::size_t i = 0; i < slab_.size(); ++i)
+    if (slab_[i].state != slot_state::free && slab_[i].owner == self && slab_[i].path == p) return std::int64_t(i);
+  return -1;
 }
 
 void manager_state::attach_signal_nodes() {
   const std::uint32_t self = self_pid();
   std::lock_guard<std::mutex> g(mu_);
-  for (auto& kv : entries_)
-    if (kv.second.owner == self && !kv.second.sig) kv.second.sig = signal_attach(kv.first);
+  for (entry& e : slab_)
+    if (e.state != slot_state::free && e.owner == self && !e.sig) e.sig = signal_attach(e.path.native());
 }
 
 std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const std::string& prefix,
                                                                         const std::string& suffix, entry_kind kind) {
   registering_observer obs(*registry_, kind);
-  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs);
+  // The manager's own prefix was checked when it was made; an empty suffix needs no check.
+  const bool checked = suffix.empty() && prefix == prefix_;
+  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs, checked);
+  signal_node* sig = nullptr;
   try {
-    const std::uint64_t id = insert(p.native(), kind, obs.ref);
+    sig = signal_attach(p.native());
+    std::lock_guard<std::mutex> g(mu_);
+    if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
+    const std::uint64_t id = insert(p, kind, obs.ref, sig, false);
     return {std::move(p), id};
   } catch (...) {
+    signal_detach(sig);
     (void)remove_tree(p, false);
     registry_->remove(obs.ref);
     throw;
@@ -99,139 +156,170 @@ std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const st
 }
 
 void manager_state::track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id) {
-  const std::uint32_t self = self_pid();
   {
     std::lock_guard<std::mutex> g(mu_);
-    auto it = entries_.find(p.native());
-    if (it != entries_.end() && it->second.owner == self) return;
+    if (tracked(p) >= 0) return;
   }
   const registry_ref ref = registry_->add(p.native(), to_entry_type(kind), format::flag_identity, id);
-  signal_node* sig = signal_attach(p.native());
-  std::lock_guard<std::mutex> g(mu_);
-  auto res = entries_.emplace(p.native(), entry{next_id_, kind, self, ref, sig});
-  if (!res.second) {
-    if (res.first->second.owner == self) {  // another thread tracked it meanwhile
-      registry_->remove(ref);
+  signal_node* sig = nullptr;
+  try {
+    sig = signal_attach(p.native());
+    std::lock_guard<std::mutex> g(mu_);
+    if (tracked(p) >= 0) {  // another thread tracked it meanwhile
       signal_detach(sig);
+      registry_->remove(ref);
       return;
     }
-    res.first->second = entry{next_id_, kind, self, ref, sig};
+    // A registered path inherited through fork stays the parent's entry: this one is ours.
+    auto it = registered_.find(p.native());
+    if (it != registered_.end()) {
+      slab_[it->second].registered = false;
+      registered_.erase(it);
+    }
+    if (free_.empty()) free_.reserve(slab_.size() + 1);
+    (void)insert(p, kind, ref, sig, true);
+  } catch (...) {
+    signal_detach(sig);
+    registry_->remove(ref);
+    throw;
   }
-  ++next_id_;
 }
 
-void manager_state::untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept {
+void manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) noexcept {
   registry_ref ref;
   signal_node* sig = nullptr;
   {
     std::lock_guard<std::mutex> g(mu_);
-    auto it = entries_.find(p.native());
-    if (it == entries_.end() || it->second.id != id) return;
-    if (it->second.owner == self_pid()) ref = it->second.ref;
-    sig = it->second.sig;
-    entries_.erase(it);
+    entry* e = find(id);
+    if (!e) return;
+    if (e->owner == self_pid()) ref = e->ref;
+    sig = e->sig;
+    release(static_cast<std::uint32_t>(id));
   }
   signal_detach(sig);
   if (ref.slot) registry_->remove(ref);
 }
 
-removal_result manager_state::remove_path(const std::string& p, cleanup_reason why) noexcept {
-  return remove_logged(boost::filesystem::path(p), why, root_fd_, root_);
+removal_result manager_state::remove_path(const boost::filesystem::path& p, cleanup_reason why,
+                                          bool maybe_wanted) noexcept {
+  return remove_logged(p, why, root_fd_, root_, false, maybe_wanted);
 }
 
 boost::system::error_code manager_state::remove_one(const boost::filesystem::path& p, std::uint64_t id,
                                                     cleanup_reason why) noexcept {
-  entry e;
+  const std::uint32_t index = static_cast<std::uint32_t>(id);
+  signal_node* sig;
+  registry_ref ref;
   {
     std::lock_guard<std::mutex> g(mu_);
-    auto it = entries_.find(p.native());
-    if (it == entries_.end() || it->second.id != id) return {};  // released or removed already
-    e = it->second;
-    entries_.erase(it);
-  }
-  if (e.owner != self_pid()) {  // the parent's, seen from a forked child: not ours
-    signal_detach(e.sig);
-    return {};
-  }
-  const removal_result r = remove_path(p.native(), why);
-  if (r.ec) {
-    try {
-      std::lock_guard<std::mutex> g(mu_);
-      entries_.emplace(p.native(), e);
-    } catch (...) {
+    entry* e = find(id);
+    if (!e) return {};  // released or removed already
+    sig = e->sig;
+    ref = e->ref;
+    if (e->owner != self_pid()) {  // the parent's, seen from a forked child: not ours
+      release(index);
+      signal_detach(sig);
+      return {};
     }
-    return r.ec;
+    e->state = slot_state::busy;
   }
-  signal_detach(e.sig);
-  registry_->remove(e.ref);
+  const removal_result r = remove_path(p, why);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (r.ec) {
+      slab_[index].state = slot_state::live;  // still tracked: cleanup_all reports it, exit tries again
+      return r.ec;
+    }
+    release(index);
+  }
+  signal_detach(sig);
+  registry_->remove(ref);
   return {};
 }
 
 std::vector<removal_failure> manager_state::remove_all(cleanup_reason why) noexcept {
   std::vector<removal_failure> failures;
-  std::unordered_map<std::string, entry> mine;
   const std::uint32_t self = self_pid();
+  // Taken out under the lock (busy), removed outside it, in creation order: on a disk,
+  // neighbouring inodes go together.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> order;  // order, index
+  std::vector<signal_node*> inherited;
   {
     std::lock_guard<std::mutex> g(mu_);
-    mine.swap(entries_);
-  }
-  std::vector<registry_ref> removed;
-  auto remove_entry = [&](const std::string& path, entry& e) {
-    const removal_result r = remove_path(path, why);
-    if (r.ec) {
-      try {
-        failures.push_back(removal_failure{path, r.ec});
-      } catch (...) {
-      }
-      return;  // stays in `mine`: tracked again below
-    }
-    signal_detach(e.sig);
-    e.sig = nullptr;
     try {
-      removed.push_back(e.ref);
+      order.reserve(count_);
+      inherited.reserve(count_);
     } catch (...) {
-      registry_->remove(e.ref);
     }
-    e.owner = 0;  // removed: dropped below
-  };
-  try {
-    // In creation order (ids grow): on a disk, neighbouring inodes go together.
-    std::vector<std::pair<std::uint64_t, std::pair<const std::string, entry>*>> order;
-    order.reserve(mine.size());
-    removed.reserve(mine.size());
-    for (auto& kv : mine)
-      if (kv.second.owner == self) order.emplace_back(kv.second.id, &kv);
-    std::sort(order.begin(), order.end(),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
-    for (auto& o : order) remove_entry(o.second->first, o.second->second);
-  } catch (...) {
-    for (auto& kv : mine)  // no memory to sort: in any order
-      if (kv.second.owner == self) remove_entry(kv.first, kv.second);
-  }
-  for (auto it = mine.begin(); it != mine.end();) {
-    if (it->second.owner != self) {  // removed now, or inherited through fork (forgotten)
-      signal_detach(it->second.sig);
-      it = mine.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  registry_->remove_all(removed);
-  if (!mine.empty()) {
-    std::lock_guard<std::mutex> g(mu_);
-    for (auto& kv : mine) {
-      try {
-        entries_.insert(std::move(kv));
-      } catch (...) {
+    for (std::uint32_t i = 0; i < slab_.size(); ++i) {
+      entry& e = slab_[i];
+      if (e.state != slot_state::live) continue;
+      if (e.owner != self) {  // inherited through fork: forgotten, never removed
+        if (e.sig) {
+          if (inherited.size() < inherited.capacity()) inherited.push_back(e.sig);
+        }
+        release(i);
+        continue;
       }
+      if (order.size() == order.capacity()) break;  // no memory for more: the rest stay for next time
+      e.state = slot_state::busy;
+      order.emplace_back(e.order, i);
     }
   }
+  for (signal_node* n : inherited) signal_detach(n);
+  std::sort(order.begin(), order.end());
+  std::vector<registry_ref> removed;
+  std::vector<signal_node*> detach;
+  std::vector<unsigned char> ok;
+  try {
+    removed.reserve(order.size());
+    detach.reserve(order.size());
+    ok.assign(order.size(), 0);
+  } catch (...) {
+    std::lock_guard<std::mutex> g(mu_);  // no memory: nothing is removed now, everything stays tracked
+    for (const auto& o : order) slab_[o.second].state = slot_state::live;
+    order.clear();
+  }
+  const bool wanted = !order.empty() && removals_logged(why);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    boost::filesystem::path path;
+    try {
+      std::lock_guard<std::mutex> g(mu_);  // the slab may grow meanwhile: copy the path under the lock
+      path = slab_[order[k].second].path;
+    } catch (...) {
+      continue;
+    }
+    const removal_result r = remove_path(path, why, wanted);
+    if (!r.ec) {
+      ok[k] = 1;
+      continue;
+    }
+    try {
+      failures.push_back(removal_failure{path, r.ec});
+    } catch (...) {
+    }
+  }
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      entry& e = slab_[order[k].second];
+      if (!ok[k]) {
+        e.state = slot_state::live;  // stays tracked
+        continue;
+      }
+      removed.push_back(e.ref);
+      detach.push_back(e.sig);
+      release(order[k].second);
+    }
+  }
+  for (signal_node* n : detach) signal_detach(n);
+  registry_->remove_all(removed);
   return failures;
 }
 
 std::size_t manager_state::size() const {
   std::lock_guard<std::mutex> g(mu_);
-  return entries_.size();
+  return count_;
 }
 
 }  // namespace detail

@@ -89,7 +89,7 @@ registry::~registry() {
       if (ob.free_count == entry_slots) empty.push_back(ob.block);
     // Blocks still holding entries stay: with the locks file closed below they are a dead owner's,
     // and the next sweep removes what no manager of this process tracks any more.
-    if (!empty.empty() && locks_fd_ >= 0) release_blocks(empty);
+    if (!empty.empty() && locks_fd_ >= 0) release_blocks(std::move(empty));
   } catch (...) {
   }
   if (map_) ::munmap(map_, std::size_t(max_blocks) * block_bytes);
@@ -144,17 +144,16 @@ std::uint32_t registry::take_free_block(bool lease) {
     const std::uint64_t file_blocks = std::uint64_t(st.st_size) / block_bytes;
     if (cap >= max_blocks) throw_errno("the registry is full", dir_ / "registry", ENOSPC);
     const std::uint32_t ncap = std::min(cap * 2, max_blocks);
-    if (file_blocks < ncap && ::ftruncate(reg_fd_, off_t(ncap) * block_bytes) != 0)
-      throw_errno("cannot grow the registry", dir_ / "registry", errno);
+    // Every block is allocated before anyone may touch it: on tmpfs, even a read of a hole
+    // through a mapping allocates, and on a full one that is SIGBUS, not an error.
+    if (file_blocks < ncap) {
+      if (int err = ::posix_fallocate(reg_fd_, off_t(file_blocks) * block_bytes, off_t(ncap - file_blocks) * block_bytes))
+        throw_errno("cannot grow the registry", dir_ / "registry", err);
+    }
     map_to(ncap);
     h.capacity.store(ncap, std::memory_order_release);
     start = cap;
     cap = ncap;
-  }
-  // Reserve the block's storage first: a write into a hole of a full tmpfs is SIGBUS, not an error.
-  if (int err = ::posix_fallocate(reg_fd_, off_t(b) * block_bytes, block_bytes)) {
-    if (lease) (void)byte_lock::unlock(locks_fd_, lease_of(b));
-    throw_errno("cannot grow the registry", dir_ / "registry", err);
   }
   std::memset(static_cast<void*>(&v.block(b)), 0, block_bytes);
   h.claim_hint = b + 1;
@@ -177,16 +176,22 @@ void registry::claim_block() {
   free_total_ += entry_slots;
 }
 
-void registry::release_blocks(const std::vector<std::uint32_t>& blocks) noexcept {
+void registry::release_blocks(std::vector<std::uint32_t> blocks) noexcept {
+  std::sort(blocks.begin(), blocks.end());
   try {
     registry_lock lk(*this);
     const format::view v = mapped_view();
-    for (std::uint32_t b : blocks) {
-      if (b == 0 || b >= mapped_) continue;
-      v.block(b).state.store(block_free, std::memory_order_release);
-      // Give the storage back; readers of a hole see zeros, a free block.
-      (void)::fallocate(reg_fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off_t(b) * block_bytes, block_bytes);
-      (void)byte_lock::unlock(locks_fd_, lease_of(b));
+    // Runs of consecutive blocks: one lease range given back per run. The storage stays: the file
+    // never shrinks under others' mappings, and a hole would be allocated again by the next reader
+    // (tmpfs allocates on read faults too, and on a full tmpfs that is SIGBUS).
+    for (std::size_t i = 0; i < blocks.size();) {
+      std::size_t j = i + 1;
+      while (j < blocks.size() && blocks[j] == blocks[j - 1] + 1) ++j;
+      const std::uint32_t first = blocks[i], count = static_cast<std::uint32_t>(j - i);
+      i = j;
+      if (first == 0 || first + count > mapped_) continue;
+      for (std::uint32_t b = first; b < first + count; ++b) v.block(b).state.store(block_free, std::memory_order_release);
+      (void)byte_lock::unlock(locks_fd_, lease_of(first), count);
     }
   } catch (...) {
     // No registry lock: the blocks stay claimed (and empty) until this process ends.
@@ -219,35 +224,39 @@ void registry::give_slot(std::uint32_t slot) noexcept {
 }
 
 registry_ref registry::add(const std::string& abs_path, entry_type type, std::uint8_t flags, const identity& id) {
-  entry_data e;
   const std::string& rs = root_.native();
   const bool rel = abs_path.size() > rs.size() + 1 && abs_path.compare(0, rs.size(), rs) == 0 &&
                    abs_path[rs.size()] == '/' && abs_path.find('/', rs.size() + 1) == std::string::npos;
-  e.stored = rel ? abs_path.substr(rs.size() + 1) : abs_path;
+  entry_data e;
   e.type = static_cast<std::uint8_t>(type);
   e.flags = static_cast<std::uint8_t>(flags | (rel ? flag_relative : 0));
   e.created_ns = now_ns();
   e.id = id;
-  return add_entry(e);
+  return add_entry(e, rel ? std::string_view(abs_path).substr(rs.size() + 1) : std::string_view(abs_path));
 }
 
-registry_ref registry::add_entry(const entry_data& e) {
-  if (e.stored.empty()) throw_errno("cannot record an empty path", root_, EINVAL);
-  if (e.stored.size() > max_path) throw_errno("path too long for the registry", e.stored, ENAMETOOLONG);
+registry_ref registry::add_entry(const entry_data& e) { return add_entry(e, e.stored); }
+
+registry_ref registry::add_entry(const entry_data& e, std::string_view stored) {
+  if (stored.empty()) throw_errno("cannot record an empty path", root_, EINVAL);
+  if (stored.size() > max_path) throw_errno("path too long for the registry", std::string(stored), ENAMETOOLONG);
   std::uint32_t slots[max_chain];
-  const std::uint32_t n = slots_for(e.stored.size());
+  const std::uint32_t n = slots_for(stored.size());
   std::lock_guard<std::mutex> g(mu_);
   take_slots(n, slots);
-  write_entry(mapped_view(), slots, n, e);
+  write_entry(mapped_view(), slots, n, e, stored);
   return registry_ref{slots[0]};
 }
 
-void registry::remove(const registry_ref& ref) noexcept { remove_all(std::vector<registry_ref>{ref}); }
+void registry::remove(const registry_ref& ref) noexcept { remove_all(&ref, 1); }
 
-void registry::remove_all(const std::vector<registry_ref>& refs) noexcept {
+void registry::remove_all(const std::vector<registry_ref>& refs) noexcept { remove_all(refs.data(), refs.size()); }
+
+void registry::remove_all(const registry_ref* refs, std::size_t count) noexcept {
   std::lock_guard<std::mutex> g(mu_);
   std::uint32_t freed[max_chain];
-  for (const registry_ref& r : refs) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const registry_ref& r = refs[i];
     // Only this process's slots: after fork() the child never touches its parent's.
     if (r.slot == 0 || !mine(block_of(r.slot))) continue;
     const std::uint32_t n = free_entry(mapped_view(), r.slot, freed);
@@ -256,36 +265,54 @@ void registry::remove_all(const std::vector<registry_ref>& refs) noexcept {
   }
   // Give back blocks that are empty while at least a block's worth of slots stays free elsewhere,
   // so that a count oscillating around a block boundary does not claim and release each time.
+  if (free_total_ < 2 * entry_slots) return;
   std::vector<std::uint32_t> release;
-  for (std::size_t i = 0; i < own_.size() && free_total_ >= 2 * entry_slots;) {
-    if (own_[i].free_count != entry_slots) {
-      ++i;
-      continue;
+  try {
+    for (std::size_t i = 0; i < own_.size() && free_total_ >= 2 * entry_slots;) {
+      if (own_[i].free_count != entry_slots) {
+        ++i;
+        continue;
+      }
+      release.push_back(own_[i].block);
+      free_total_ -= entry_slots;
+      own_index_[own_[i].block] = -1;
+      if (i + 1 != own_.size()) {
+        own_[i] = own_.back();
+        own_index_[own_[i].block] = static_cast<std::int32_t>(i);
+      }
+      own_.pop_back();
     }
-    release.push_back(own_[i].block);
-    free_total_ -= entry_slots;
-    own_index_[own_[i].block] = -1;
-    if (i + 1 != own_.size()) {
-      own_[i] = own_.back();
-      own_index_[own_[i].block] = static_cast<std::int32_t>(i);
-    }
-    own_.pop_back();
+  } catch (...) {
+    // No memory for the list: what was taken out is given back below, the rest stays claimed.
   }
   if (release.empty()) return;
   avail_.clear();
   for (std::size_t i = 0; i < own_.size(); ++i)
     if (own_[i].free_count > 0) avail_.push_back(static_cast<std::uint32_t>(i));
-  release_blocks(release);
+  release_blocks(std::move(release));
 }
 
-std::vector<block_info> registry::blocks() {
+std::vector<block_info> registry::blocks(std::uint32_t max_scan) {
   std::vector<block_info> out;
   {
     std::lock_guard<std::mutex> g(mu_);
     map_current();
     const format::view v = mapped_view();
     const std::uint32_t cap = std::min(v.head().capacity.load(std::memory_order_acquire), mapped_);
-    for (std::uint32_t b = 1; b < cap; ++b) {
+    if (cap < 2) return out;
+    std::uint32_t start = 1, count = cap - 1;
+    if (max_scan > 0 && max_scan < count) {
+      start = v.head().sweep_hint.load(std::memory_order_relaxed);
+      if (start < 1 || start >= cap) start = 1;
+      count = max_scan;
+      v.head().sweep_hint.store(1 + (start - 1 + count) % (cap - 1), std::memory_order_relaxed);
+    }
+#ifdef MADV_POPULATE_READ
+    // A full scan reads every block: map them in one call rather than by a page fault each.
+    if (count == cap - 1) (void)::madvise(map_ + block_bytes, std::size_t(count) * block_bytes, MADV_POPULATE_READ);
+#endif
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const std::uint32_t b = 1 + (start - 1 + k) % (cap - 1);
       if (v.block(b).state.load(std::memory_order_acquire) != block_owned) continue;
       block_info bi;
       bi.block = b;
@@ -325,6 +352,7 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
   if (bi.block == 0 || bi.block >= mapped_) return out;
   const std::string rootp = root_.native() + "/";
   entry_data e;
+  out.reserve(entry_slots);
   for (std::uint32_t i = 1; i < block_slots; ++i) {
     const std::uint32_t s = bi.block * block_slots + i;
     std::uint32_t state = 0;
@@ -336,6 +364,7 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
         re.slot = s;
         re.state = state;
         re.problem = "a corrupt entry";
+        re.corrupt = true;
         out.push_back(std::move(re));
       }
       continue;
@@ -344,7 +373,15 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
     re.slot = s;
     re.state = state;
     re.problem = path_problem(e, root_.native(), dir_.native());
-    re.path = (e.flags & flag_relative) ? rootp + e.stored : e.stored;
+    if (e.flags & flag_relative) {
+      std::string full;
+      full.reserve(rootp.size() + e.stored.size());
+      full = rootp;
+      full += e.stored;
+      re.path = std::move(full);
+    } else {
+      re.path = e.stored;
+    }
     re.type = e.type == 1 ? entry_type::directory : entry_type::file;
     re.flags = e.flags;
     re.created_ns = e.created_ns;
@@ -394,7 +431,7 @@ bool registry::adopt(const block_info& bi) {
 
 void registry::forget_adopted(const raw_entry& e) noexcept {
   const format::view v = mapped_view();
-  if (!e.path.empty() || e.problem.empty()) {  // intact (whatever the path): its chain was read
+  if (!e.corrupt) {  // intact (whatever its path): its chain was read
     std::uint32_t freed[max_chain];
     (void)free_entry(v, e.slot, freed);
     return;
@@ -403,20 +440,25 @@ void registry::forget_adopted(const raw_entry& e) noexcept {
   v.slot(e.slot).state.compare_exchange_strong(seen, (((seen >> 2) + 1) << 2) | slot_free);
 }
 
-void registry::drop_adopted(std::uint32_t block) noexcept {
+void registry::drop_adopted(const std::vector<std::uint32_t>& blocks) noexcept {
   const format::view v = mapped_view();
-  bool empty = true;
-  for (std::uint32_t i = 1; i < block_slots && empty; ++i) {
-    const std::uint32_t st = v.slot(block * block_slots + i).state.load(std::memory_order_acquire) & 3u;
-    empty = st == slot_free;
+  std::vector<std::uint32_t> empty;
+  try {
+    empty.reserve(blocks.size());
+  } catch (...) {
   }
   std::lock_guard<std::mutex> g(mu_);
-  if (empty) {
-    release_blocks({block});  // frees it and gives its lease back
-  } else {
-    (void)byte_lock::unlock(locks_fd_, lease_of(block));  // what is left waits for the next sweep
+  for (std::uint32_t block : blocks) {
+    bool is_empty = empty.size() < empty.capacity();
+    for (std::uint32_t i = 1; i < block_slots && is_empty; ++i)
+      is_empty = (v.slot(block * block_slots + i).state.load(std::memory_order_acquire) & 3u) == slot_free;
+    if (is_empty)
+      empty.push_back(block);  // freed below, with its lease
+    else
+      (void)byte_lock::unlock(locks_fd_, lease_of(block));  // what is left waits for the next sweep
+    adopted_.erase(block);
   }
-  adopted_.erase(block);
+  if (!empty.empty()) release_blocks(std::move(empty));
 }
 
 bool registry::mark_swept(const raw_entry& e) noexcept { return format::mark_swept(mapped_view(), e.slot, e.state); }

@@ -51,15 +51,15 @@ struct hasher {
   std::uint32_t value() const { return static_cast<std::uint32_t>(h ^ (h >> 32)); }
 };
 
-std::uint32_t entry_checksum(const entry_data& e) {
+std::uint32_t entry_checksum(const entry_data& e, std::string_view stored) {
   hasher k;
-  k.word(std::uint64_t(e.type) | std::uint64_t(e.flags) << 8 | std::uint64_t(e.stored.size()) << 16);
+  k.word(std::uint64_t(e.type) | std::uint64_t(e.flags) << 8 | std::uint64_t(stored.size()) << 16);
   k.word(static_cast<std::uint64_t>(e.created_ns));
   k.word(e.id.dev);
   k.word(e.id.ino);
   k.word(static_cast<std::uint64_t>(e.id.btime_sec));
   k.word(e.id.btime_nsec | std::uint64_t(e.id.handle) << 32);
-  k.bytes(e.stored.data(), e.stored.size());
+  k.bytes(stored.data(), stored.size());
   return k.value();
 }
 
@@ -137,12 +137,13 @@ bool read_block_owner(const view& v, std::uint32_t b, block_owner& o) {
   return bh.checksum == owner_checksum(o, claimed);
 }
 
-void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, const entry_data& e) {
+void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, const entry_data& e,
+                 std::string_view stored) {
   std::size_t off = head_path_bytes;
   for (std::uint32_t k = 1; k < n; ++k) {
     cont_slot& c = v.cont(slots[k]);
-    const std::size_t len = std::min<std::size_t>(cont_path_bytes, e.stored.size() - off);
-    std::memcpy(c.path, e.stored.data() + off, len);
+    const std::size_t len = std::min<std::size_t>(cont_path_bytes, stored.size() - off);
+    std::memcpy(c.path, stored.data() + off, len);
     off += len;
     c.next = k + 1 < n ? slots[k + 1] : 0;
     c.state.store(next_state(c.state.load(std::memory_order_relaxed), slot_cont), std::memory_order_release);
@@ -151,15 +152,15 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
   s.next = n > 1 ? slots[1] : 0;
   s.type = e.type;
   s.flags = e.flags;
-  s.path_len = static_cast<std::uint16_t>(e.stored.size());
+  s.path_len = static_cast<std::uint16_t>(stored.size());
   s.created_ns = e.created_ns;
   s.dev = e.id.dev;
   s.ino = e.id.ino;
   s.btime_sec = e.id.btime_sec;
   s.btime_nsec = e.id.btime_nsec;
   s.handle = e.id.handle;
-  std::memcpy(s.path, e.stored.data(), std::min<std::size_t>(head_path_bytes, e.stored.size()));
-  s.checksum = entry_checksum(e);
+  std::memcpy(s.path, stored.data(), std::min<std::size_t>(head_path_bytes, stored.size()));
+  s.checksum = entry_checksum(e, stored);
   s.state.store(next_state(s.state.load(std::memory_order_relaxed), slot_live), std::memory_order_release);
 }
 
@@ -209,7 +210,7 @@ read_result read_entry(const view& v, std::uint32_t head, entry_data& out, std::
   out.id.btime_sec = pod.btime_sec;
   out.id.btime_nsec = pod.btime_nsec;
   out.id.handle = pod.handle;
-  return entry_checksum(out) == pod.checksum ? read_result::ok : read_result::broken;
+  return entry_checksum(out, out.stored) == pod.checksum ? read_result::ok : read_result::broken;
 }
 
 bool mark_swept(const view& v, std::uint32_t head, std::uint32_t seen) {
@@ -220,10 +221,15 @@ bool mark_swept(const view& v, std::uint32_t head, std::uint32_t seen) {
 std::string path_problem(const entry_data& e, const std::string& root, const std::string& registry_dir) {
   const std::string& p = e.stored;
   if (p.empty()) return "an empty path";
-  if (p.find('\0') != std::string::npos) return "a path holding a NUL byte";
+  bool slash = false, nul = false;
+  for (char c : p) {  // one pass: this runs for every entry a sweep reads
+    slash = slash || c == '/';
+    nul = nul || c == '\0';
+  }
+  if (nul) return "a path holding a NUL byte";
   if (e.flags & flag_relative) {
-    if (p.find('/') != std::string::npos) return "a relative path of more than one name";
-    if (p == "." || p == "..") return "a relative path \"" + p + "\"";
+    if (slash) return "a relative path of more than one name";
+    if (p[0] == '.' && (p.size() == 1 || (p.size() == 2 && p[1] == '.'))) return "a relative path \"" + p + "\"";
     return {};
   }
   if (p[0] != '/') return "a path that is neither one name nor absolute";

@@ -236,8 +236,11 @@ void registry::check_header() {
   // and a mapping past the end of a file is SIGBUS. Their blocks stay as they are.
   const std::uint32_t cap =
       static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, initial_blocks), max_blocks));
-  if (file_blocks < cap && ::ftruncate(reg_fd_, off_t(cap) * block_bytes) != 0)
-    throw_errno("cannot size the registry", file, errno);
+  // Allocated, not sparse: on tmpfs even reading a hole through a mapping allocates (SIGBUS when full).
+  if (file_blocks < cap) {
+    if (int err = ::posix_fallocate(reg_fd_, off_t(file_blocks) * block_bytes, off_t(cap - file_blocks) * block_bytes))
+      throw_errno("cannot size the registry", file, err);
+  }
   map_to(cap);
   header& h = mapped_view().head();
   const std::uint64_t repairs = blank ? 0 : h.repairs + 1;
@@ -295,7 +298,7 @@ void registry::migrate_v1(int dir_fd) {
       if (i + n > block_slots) break;  // the next block takes it
       std::uint32_t slots[max_chain];
       for (std::uint32_t k = 0; k < n; ++k) slots[k] = b * block_slots + i + k;
-      write_entry(v, slots, n, e);
+      write_entry(v, slots, n, e, e.stored);
       i += n;
     }
   }

@@ -24,6 +24,7 @@ namespace {
 namespace fs = boost::filesystem;
 namespace fmt = detail::format;
 
+// Builds the public entry; takes r's path (r is not used afterwards).
 registry_entry to_entry(detail::raw_entry& r, const detail::block_info& b, bool with_size) {
   registry_entry e;
   e.path = std::move(r.path);
@@ -77,43 +78,72 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   std::size_t budget = opt.limit ? opt.limit : std::numeric_limits<std::size_t>::max();
   const fs::path& canon = reg->root();
   const int root_fd = ::open(canon.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  for (const detail::block_info& b : reg->blocks()) {
+  const bool logged = detail::removals_logged(cleanup_reason::sweep);  // asked once for the batch
+  // Adopted blocks are given back together at the end (one registry lock for all of them).
+  std::vector<std::uint32_t> adopted_blocks;
+  struct give_back {
+    detail::registry& reg;
+    std::vector<std::uint32_t>& blocks;
+    ~give_back() { reg.drop_adopted(blocks); }
+  } gb{*reg, adopted_blocks};
+  // A bounded sweep also looks at a bounded number of blocks (a block holds up to 63 entries).
+  const std::uint32_t scan = opt.limit ? static_cast<std::uint32_t>(std::min<std::size_t>(opt.limit, 1u << 16)) : 0;
+  for (const detail::block_info& b : reg->blocks(scan)) {
     if (budget == 0) break;
     if (b.mine || (b.alive && !opt.all)) continue;  // ours: removed through our own handles
     const bool adopted = !b.alive && !opt.dry_run && reg->adopt(b);
     if (!b.alive && !opt.dry_run && !adopted) continue;  // another sweeper has it, or it is alive after all
-    for (detail::raw_entry& r : reg->entries_of(b, adopted)) {
-      const detail::raw_entry seen = r;
-      registry_entry e = to_entry(r, b, opt.dry_run);
-      if (!seen.problem.empty()) {
+    if (adopted) {
+      try {
+        adopted_blocks.push_back(b.block);
+      } catch (...) {
+        reg->drop_adopted({b.block});
+        throw;
+      }
+    }
+    std::vector<detail::raw_entry> entries = reg->entries_of(b, adopted);
+    for (detail::raw_entry& r : entries) {
+      const auto created = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(r.created_ns)));
+      if (!r.problem.empty()) {
         // Never a path to act on (a crafted or corrupt entry): dropped, nothing touched.
-        e.reason = seen.problem;
         detail::log_message(detail::log_level::warning, "boost_tempfm: ignoring a registry entry of " +
                                                             describe(b.owner) + " in " + canon.string() + ": " +
-                                                            seen.problem + " (" + e.path.string() + ")");
-        if (adopted) reg->forget_adopted(seen);
+                                                            r.problem + " (" + r.path.string() + ")");
+        if (adopted) reg->forget_adopted(r);
+        registry_entry e = to_entry(r, b, false);
+        e.reason = std::move(r.problem);
         rep.forgotten.push_back(std::move(e));
         continue;
       }
-      if (opt.older_than.count() > 0 && now - e.created < opt.older_than) continue;
+      if (opt.older_than.count() > 0 && now - created < opt.older_than) continue;
       if (budget == 0) break;
       --budget;
       if (opt.dry_run) {
+        registry_entry e = to_entry(r, b, true);
         rep.bytes += e.bytes;
         rep.removed.push_back(std::move(e));
         continue;
       }
-      const std::string why = replaced(seen);
+      std::string why = replaced(r);
       if (!why.empty()) {
-        e.reason = why;
-        detail::log_message(detail::log_level::info, "boost_tempfm: not removing " + e.path.string() + ", registered by " +
+        detail::log_message(detail::log_level::info, "boost_tempfm: not removing " + r.path.string() + ", registered by " +
                                                          describe(b.owner) + ": " + why + "; entry forgotten");
-        if (adopted) reg->forget_adopted(seen);
+        if (adopted) reg->forget_adopted(r);
+        registry_entry e = to_entry(r, b, false);
+        e.reason = std::move(why);
         rep.forgotten.push_back(std::move(e));
         continue;
       }
       const detail::removal_result res =
-          detail::remove_logged(e.path, cleanup_reason::sweep, root_fd, canon, opt.measure);
+          detail::remove_logged(r.path, cleanup_reason::sweep, root_fd, canon, opt.measure, logged);
+      if (!res.ec) {
+        if (adopted)
+          reg->forget_adopted(r);
+        else
+          (void)reg->mark_swept(r);  // a live owner's (--all): it frees the slot itself
+      }
+      registry_entry e = to_entry(r, b, false);
       e.bytes = res.bytes;
       e.exists = res.kind != detail::found_kind::none;
       if (res.ec) {
@@ -124,12 +154,7 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
       }
       rep.bytes += res.bytes;
       rep.removed.push_back(std::move(e));
-      if (adopted)
-        reg->forget_adopted(seen);
-      else
-        (void)reg->mark_swept(seen);  // a live owner's (--all): it frees the slot itself
     }
-    if (adopted) reg->drop_adopted(b.block);
   }
   if (root_fd >= 0) ::close(root_fd);
   return rep;

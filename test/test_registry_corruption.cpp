@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(a_truncated_file_grows_back_keeping_what_is_left) {
   const fs::path file = registry_file(root);
   BOOST_REQUIRE(::truncate(file.c_str(), 12 * 1024) == 0);  // the header and half of the first block
   BOOST_TEST(tfm::list_entries(fs::canonical(root)).size() == 3u);  // they sat in its first slots
-  BOOST_TEST(fs::file_size(file) >= 64u * 1024u);
+  BOOST_TEST(fs::file_size(file) >= 4u * 8192u);  // back to at least the initial size
   usable(root);
 }
 

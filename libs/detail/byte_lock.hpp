@@ -25,7 +25,7 @@ namespace byte_lock {
 int lock(int fd, std::uint64_t offset) noexcept;
 // Takes the byte if no other process holds it; `got` says whether it did.
 int try_lock(int fd, std::uint64_t offset, bool& got) noexcept;
-int unlock(int fd, std::uint64_t offset) noexcept;
+int unlock(int fd, std::uint64_t offset, std::uint64_t length = 1) noexcept;
 // Whether another process holds the byte (a lock of this process never counts); `holder` receives
 // its pid as this process's PID namespace sees it, 0 if it cannot see it.
 int held_by_other(int fd, std::uint64_t offset, bool& held, pid_t* holder = nullptr) noexcept;

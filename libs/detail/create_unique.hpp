@@ -37,10 +37,12 @@ class create_observer {
 // open(O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600) or mkdir(0700). A name that exists is retried
 // with new random digits; after 100 collisions, or on any other error, throws filesystem_error
 // naming the path. Returns the path created. `digits` is only ever changed by tests, to make
-// collisions certain.
+// collisions certain. affixes_checked: validate_affixes() already passed for these (the hot path
+// of a manager's own prefix and no suffix).
 boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
                                       const std::string& suffix, entry_kind kind, std::size_t name_max,
-                                      std::size_t digits = random_digits, create_observer* observer = nullptr);
+                                      std::size_t digits = random_digits, create_observer* observer = nullptr,
+                                      bool affixes_checked = false);
 
 }  // namespace detail
 }  // namespace boost_tempfm

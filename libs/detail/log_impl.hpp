@@ -29,7 +29,9 @@ void log_message(log_level lvl, const std::string& msg) noexcept;
 // a warning instead.
 class removal_log {
  public:
-  removal_log(const boost::filesystem::path& p, cleanup_reason why) noexcept;
+  // maybe_wanted=false: the caller asked removals_logged() for this batch and no sink wants
+  // such records, so none is opened (a failure is still logged as a warning).
+  removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
   bool wanted() const noexcept { return static_cast<bool>(rec_); }
   void done(const removal_result& r) noexcept;
 
@@ -43,7 +45,13 @@ class removal_log {
 // root_fd (an O_PATH descriptor of root, or -1), anything else goes through remove_tree. Sizes are
 // measured when `measure` or when a sink wants the record.
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
-                             const boost::filesystem::path& root, bool measure = false) noexcept;
+                             const boost::filesystem::path& root, bool measure = false,
+                             bool maybe_wanted = true) noexcept;
+
+// Whether any sink wants a record of a removal for `why`. Filters see only Channel, Severity and
+// TempfmReason when a record is opened, the same for every removal of one batch (cleanup_all,
+// sweep): a batch asks once instead of opening a record per removal.
+bool removals_logged(cleanup_reason why) noexcept;
 
 }  // namespace detail
 }  // namespace boost_tempfm

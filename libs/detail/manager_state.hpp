@@ -29,7 +29,7 @@ namespace detail {
 // records the process that made it, so a child made by fork() never removes its parent's files,
 // and where it stands in the root's cross-process registry.
 // How many dead entries a manager removes when it starts (startup_sweep::bounded).
-constexpr std::size_t startup_sweep_limit = 64;
+constexpr std::size_t startup_sweep_limit = 32;
 
 class manager_state {
  public:
@@ -74,15 +74,30 @@ class manager_state {
   void unlock() { mu_.unlock(); }
 
  private:
+  // Entries live in a slab: a handle's id is the slot index and the slot's generation, so finding
+  // an entry costs no hashing and no allocation. Registered paths are also indexed by path (to
+  // track each once); created ones are unique by construction.
+  enum class slot_state : unsigned char { free, live, busy };  // busy: being removed outside the lock
   struct entry {
-    std::uint64_t id;
-    entry_kind kind;
-    std::uint32_t owner;  // pid
+    boost::filesystem::path path;
+    std::uint32_t gen = 0;
+    slot_state state = slot_state::free;
+    entry_kind kind = entry_kind::file;
+    bool registered = false;
+    std::uint32_t owner = 0;  // pid
+    std::uint64_t order = 0;  // creation order: cleanup_all removes in it
     registry_ref ref;
     signal_node* sig = nullptr;  // published for install_signal_cleanup()'s handler
   };
-  removal_result remove_path(const std::string& p, cleanup_reason why) noexcept;
-  std::uint64_t insert(const std::string& p, entry_kind kind, registry_ref ref);
+  removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
+  // mu_ held. Returns the handle id.
+  std::uint64_t insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig, bool registered);
+  // mu_ held: the entry id names, live and current; nullptr otherwise.
+  entry* find(std::uint64_t id) noexcept;
+  // mu_ held: frees the slot (the caller detaches the signal node and the registry entry).
+  void release(std::uint32_t index) noexcept;
+  // mu_ held: the slot index tracking p for this process, or -1.
+  std::int64_t tracked(const boost::filesystem::path& p) const;
 
   const std::string prefix_;
   const boost::filesystem::path root_;
@@ -90,8 +105,11 @@ class manager_state {
   std::shared_ptr<registry> registry_;
   int root_fd_ = -1;  // O_PATH descriptor of the root: removals of its children are one unlinkat
   mutable std::mutex mu_;
-  std::unordered_map<std::string, entry> entries_;
-  std::uint64_t next_id_ = 1;
+  std::vector<entry> slab_;
+  std::vector<std::uint32_t> free_;
+  std::unordered_map<std::string, std::uint32_t> registered_;  // path -> slot, registered entries
+  std::size_t count_ = 0;                                      // live and busy entries
+  std::uint64_t next_order_ = 0;
 };
 
 // Process-wide hooks: every live manager_state is listed so that exit() removes what each still

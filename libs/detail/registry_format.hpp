@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace boost_tempfm {
@@ -37,7 +38,7 @@ constexpr std::uint32_t slot_bytes = 128;
 constexpr std::uint32_t block_slots = 64;
 constexpr std::uint32_t block_bytes = slot_bytes * block_slots;
 constexpr std::uint32_t entry_slots = block_slots - 1;  // per block
-constexpr std::uint32_t initial_blocks = 8;             // the header and 7 blocks: 64 KiB, sparse
+constexpr std::uint32_t initial_blocks = 4;             // the header and 3 blocks: 32 KiB
 constexpr std::uint32_t max_blocks = 1u << 17;          // 1 GiB of address space: ~8.2 million entries
 constexpr std::uint32_t max_path = 4096;
 constexpr std::uint32_t head_path_bytes = 72;
@@ -66,8 +67,8 @@ struct header {
   std::uint32_t version;
   std::uint32_t slot_bytes;
   std::uint32_t block_slots;
-  std::uint32_t reserved0;
-  std::atomic<std::uint32_t> capacity;  // blocks, the header's included
+  std::atomic<std::uint32_t> sweep_hint;  // where the next bounded sweep starts looking
+  std::atomic<std::uint32_t> capacity;    // blocks, the header's included
   std::uint32_t claim_hint;             // where the next search for a free block starts
   std::int64_t created_ns;
   std::uint64_t repairs;                // headers rewritten because they were broken
@@ -168,8 +169,10 @@ void claim_block(const view& v, std::uint32_t b, const block_owner& o, std::int6
 // Reads the owner of block b; false if the block is not owned or its header is broken.
 bool read_block_owner(const view& v, std::uint32_t b, block_owner& o);
 
-// Writes the entry into slots[0..n) (slots[0] is the head) and publishes it with one release store.
-void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, const entry_data& e);
+// Writes the entry (its stored path given apart, to spare a copy) into slots[0..n) (slots[0] is the
+// head) and publishes it with one release store.
+void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, const entry_data& e,
+                 std::string_view stored);
 // Withdraws the entry at head (and its continuation slots); returns how many slots were freed.
 // Only the slots' writer (the owner, or the adopter of a dead owner's block) calls it.
 std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed);

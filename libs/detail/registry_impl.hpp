@@ -29,12 +29,13 @@ struct registry_ref {
 struct raw_entry {
   std::uint32_t slot = 0;
   std::uint32_t state = 0;  // the head's state word when read
-  std::string path;         // absolute
+  boost::filesystem::path path;  // absolute
   entry_type type = entry_type::file;
   std::uint8_t flags = 0;   // format::flag_*
   std::int64_t created_ns = 0;
   format::identity id;
   std::string problem;      // non-empty: not a path this root may act on (format::path_problem)
+  bool corrupt = false;     // unreadable (in an adopted block): its chain cannot be trusted
 };
 
 // A block owned by some process, as scanned.
@@ -67,12 +68,16 @@ class registry {
                    const format::identity& id = {});
   // Records an entry as given, unchecked (add() builds one; tests craft hostile ones).
   registry_ref add_entry(const format::entry_data& e);
+  registry_ref add_entry(const format::entry_data& e, std::string_view stored);
   // Forgets entries of this process. Never throws; refs that are not this process's are ignored.
   void remove(const registry_ref& ref) noexcept;
   void remove_all(const std::vector<registry_ref>& refs) noexcept;
+  void remove_all(const registry_ref* refs, std::size_t count) noexcept;
 
-  // Every owned block, with its owner and whether its lease is held.
-  std::vector<block_info> blocks();
+  // Every owned block, with its owner and whether its lease is held. With max_scan > 0, only that
+  // many blocks are looked at, starting where the last such scan (of any process) stopped: a
+  // bounded sweep costs the same whatever the registry's size.
+  std::vector<block_info> blocks(std::uint32_t max_scan = 0);
   // The entries of block b. Entries of a live owner are read as it changes them: a torn read is
   // skipped. In a block this process adopted, nothing changes: a slot that claims an entry but
   // holds no readable one is corrupt, and returned with a problem so that the sweep drops it.
@@ -86,8 +91,9 @@ class registry {
   // Forgets an entry of an adopted block (after its path was removed, or dropped as invalid).
   // A corrupt entry loses its head slot only (its chain cannot be trusted).
   void forget_adopted(const raw_entry& e) noexcept;
-  // Gives back an adopted block: freed if it holds no entry any more, else left to the next sweep.
-  void drop_adopted(std::uint32_t block) noexcept;
+  // Gives back adopted blocks: each is freed if it holds no entry any more, else left to the next
+  // sweep.
+  void drop_adopted(const std::vector<std::uint32_t>& blocks) noexcept;
   // Marks an entry of a live owner as swept (sweep --all); the owner frees the slot itself.
   bool mark_swept(const raw_entry& e) noexcept;
 
@@ -125,7 +131,7 @@ class registry {
   std::uint32_t take_free_block(bool lease);
   // Registry lock held, at open: converts a version-1 file (dir_fd: the registry directory).
   void migrate_v1(int dir_fd);
-  void release_blocks(const std::vector<std::uint32_t>& blocks) noexcept;  // mu_ held
+  void release_blocks(std::vector<std::uint32_t> blocks) noexcept;  // mu_ held
   bool mine(std::uint32_t block) const noexcept;
 
   const boost::filesystem::path root_;
