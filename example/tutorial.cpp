@@ -135,7 +135,7 @@ void registry(boost_tempfm::temp_file_manager& manager) {
   for (const boost_tempfm::registry_entry& e : boost_tempfm::list_entries(manager.base_dir()))
     std::cout << e.path << ": pid " << e.owner.pid << (e.owner_alive ? " (alive), " : " (dead), ") << e.bytes
               << " bytes\n";
-  // ...and remove what crashed or killed processes left (a new manager does this when it starts).
+  // ...and remove what crashed or killed processes left (a new manager does some of it when it starts).
   boost_tempfm::sweep_report swept = boost_tempfm::sweep(manager.base_dir());
   std::cout << "swept " << swept.removed.size() << " entries of dead processes\n";
   //]

@@ -182,7 +182,7 @@ std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed
 }
 
 read_result read_entry(const view& v, std::uint32_t head, entry_data& out, std::uint32_t* state) {
-  const entry_slot& s = v.slot(head);
+  entry_slot& s = v.slot(head);
   const std::uint32_t before = s.state.load(std::memory_order_acquire);
   if (state) *state = before;
   if ((before & 3u) != slot_live) return read_result::empty;
@@ -200,8 +200,10 @@ read_result read_entry(const view& v, std::uint32_t head, entry_data& out, std::
     out.stored.append(c.path, std::min<std::size_t>(cont_path_bytes, len - out.stored.size()));
     next = c.next;
   }
-  std::atomic_thread_fence(std::memory_order_acquire);
-  if (s.state.load(std::memory_order_relaxed) != before) return read_result::broken;  // changed meanwhile
+  // The copies above must be done before the state is read again: an acquire-release read-modify-
+  // write that changes nothing orders them (a fence would do the same; ThreadSanitizer has none).
+  if (s.state.fetch_add(0, std::memory_order_acq_rel) != before)
+    return read_result::broken;  // changed meanwhile
   out.type = pod.type;
   out.flags = pod.flags;
   out.created_ns = pod.created_ns;

@@ -207,8 +207,12 @@ inline exec_result run_child_program(const std::vector<std::string>& args,
   return run_program(child_program(), args, env_extra);
 }
 
-// Starts a helper in the background (stdout/stderr to /dev/null); returns its pid.
-inline pid_t spawn(const std::string& prog, const std::vector<std::string>& args) {
+// In a forked child: become nobody if we are root. Returns false if that failed.
+inline bool drop_to_nobody();
+
+// Starts a helper in the background (stdout/stderr to /dev/null), as nobody if asked (from root;
+// as ourselves otherwise); returns its pid.
+inline pid_t spawn(const std::string& prog, const std::vector<std::string>& args, bool as_nobody = false) {
   pid_t pid = ::fork();
   BOOST_REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -217,6 +221,7 @@ inline pid_t spawn(const std::string& prog, const std::vector<std::string>& args
       ::dup2(n, 1);
       ::dup2(n, 2);
     }
+    if (as_nobody && !drop_to_nobody()) ::_exit(98);
     exec_or_die(prog, args);
   }
   return pid;
@@ -263,22 +268,6 @@ inline void give_to_nobody(const fs::path& dir) {
 inline child_result run_unprivileged(const fs::path& dir, const std::function<int()>& fn) {
   give_to_nobody(dir);
   return run_forked([&] { return drop_to_nobody() ? fn() : 98; });
-}
-
-// Starts prog as nobody (from root; as ourselves otherwise), stdout/stderr to /dev/null.
-inline pid_t spawn_as_nobody(const std::string& prog, const std::vector<std::string>& args) {
-  pid_t pid = ::fork();
-  BOOST_REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int n = ::open("/dev/null", O_WRONLY);
-    if (n >= 0) {
-      ::dup2(n, 1);
-      ::dup2(n, 2);
-    }
-    if (!drop_to_nobody()) ::_exit(98);
-    exec_or_die(prog, args);
-  }
-  return pid;
 }
 
 inline bool is_root() { return ::geteuid() == 0; }

@@ -136,8 +136,9 @@ BOOST_AUTO_TEST_CASE(a_live_owner_hidden_by_hidepid_is_kept, *boost::unit_test::
   fs::create_directories(root);
   fs::create_directories(out);
   give_to_nobody(s.dir);
-  holder owner = wait_ready(spawn_as_nobody(child_program(), {"hold-nodump", root.string(), (out / "kept").string(),
-                                                               (out / "ready").string()}),
+  holder owner = wait_ready(spawn(child_program(), {"hold-nodump", root.string(), (out / "kept").string(),
+                                                     (out / "ready").string()},
+                                  true),
                             out / "ready");
   const fs::path canon = fs::canonical(root);
   child_result r = run_forked([&] {
@@ -180,7 +181,8 @@ BOOST_AUTO_TEST_CASE(a_forked_child_is_an_owner_of_its_own) {
     const pid_t child = ::fork();
     if (child == 0) {
       tfm::temp_file theirs = m.create_temp_file(".child");
-      write_file(child_file, theirs.path().string());
+      write_file(child_file.string() + ".tmp", theirs.path().string());
+      fs::rename(child_file.string() + ".tmp", child_file);  // whole, or not there
       for (;;) ::pause();
     }
     while (!fs::exists(child_file)) ::usleep(1000);

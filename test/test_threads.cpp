@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE test_threads
 #include "support.hpp"
 
+#include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>
 
 #include <atomic>
@@ -116,4 +117,38 @@ BOOST_AUTO_TEST_CASE(global_manager_first_use_from_many_threads) {
   for (tfm::temp_file_manager* p : seen) BOOST_TEST(p == seen[0]);
   BOOST_TEST(seen[0]->base_dir() == fs::canonical(s.dir / "global"));
   BOOST_TEST(listing(s.dir / "global").empty());
+}
+
+BOOST_AUTO_TEST_CASE(listing_and_sweeping_while_threads_fill_and_empty_blocks) {
+  // Entries of this process change while other threads of it list and sweep the registry: blocks
+  // are claimed and given back (batches of 150 entries cross block boundaries), the readers see
+  // only whole entries of ours, and the sweeps never touch them.
+  scratch s;
+  tfm::temp_file_manager m("ls_", s.dir / "root");
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t)
+    writers.emplace_back([&] {
+      for (int round = 0; round < 30; ++round) {
+        std::vector<tfm::temp_file> batch;
+        for (int i = 0; i < 150; ++i) batch.push_back(m.create_temp_file(".b"));
+      }
+    });
+  std::thread reader([&] {
+    const std::string prefix = (m.base_dir() / "ls_").string();
+    while (!stop) {
+      for (const tfm::registry_entry& e : tfm::list_entries(m.base_dir()))
+        if (e.path.string().rfind(prefix, 0) != 0 || !e.owner_alive || e.owner != tfm::current_process()) ++bad;
+      tfm::sweep_options all;
+      all.all = true;
+      if (!tfm::sweep(m.base_dir(), all).removed.empty()) ++bad;  // our own entries: never swept
+    }
+  });
+  for (std::thread& t : writers) t.join();
+  stop = true;
+  reader.join();
+  BOOST_TEST(bad == 0);
+  BOOST_TEST(tfm::list_entries(m.base_dir()).empty());
+  BOOST_TEST(listing(m.base_dir()).empty());
 }
