@@ -61,12 +61,18 @@ int rm_entry(const char* p, const struct stat*, int type, struct FTW*) {
   return type == FTW_DP ? ::rmdir(p) : ::unlink(p);
 }
 
-// Runs a and b `rounds` times alternately; returns the median seconds of each.
+// Runs a and b `rounds` times alternately (a first, then b first, ...); returns the median seconds
+// of each.
 std::pair<double, double> ab(int rounds, const std::function<double()>& a, const std::function<double()>& b) {
   std::vector<double> ta, tb;
   for (int r = 0; r < rounds; ++r) {
-    ta.push_back(a());
-    tb.push_back(b());
+    if (r % 2 == 0) {  // which side goes first alternates too
+      ta.push_back(a());
+      tb.push_back(b());
+    } else {
+      tb.push_back(b());
+      ta.push_back(a());
+    }
   }
   std::sort(ta.begin(), ta.end());
   std::sort(tb.begin(), tb.end());
@@ -204,20 +210,20 @@ double unlink_loop(const std::vector<std::string>& v) {
 }
 
 // 4. cleanup_all of N tracked files, and 5. a sweep of N orphaned entries; registry size.
-// Three rounds, alternating with the raw unlink loops; medians.
+// Five rounds, alternating with the raw unlink loops (and which goes first); medians.
 void bulk(int n) {
   std::vector<double> oc, rc, os, rs;
   std::uintmax_t reg_full = 0, reg_after = 0;
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 5; ++round) {
     const fs::path root = fresh("bulk");
     const fs::path rawdir = fresh("bulk-raw");
     const fs::path regfile = tfm::registry_dir(root) / "registry";
-    // Space the registry takes on its filesystem (blocks given back are holes).
+    // Space the registry takes on its filesystem.
     auto allocated = [&] {
       struct stat st;
       return ::stat(regfile.c_str(), &st) == 0 ? std::uintmax_t(st.st_blocks) * 512u : 0u;
     };
-    {
+    auto ours_cleanup = [&] {
       tfm::temp_file_manager m("c_", root);
       std::vector<tfm::temp_file> files;
       files.reserve(std::size_t(n));
@@ -227,27 +233,40 @@ void bulk(int n) {
       m.cleanup_all();
       oc.push_back(secs(t0, clk::now()));
       reg_after = allocated();
+    };
+    auto ours_sweep = [&] {
+      // Orphans: a process holding n scoped temp files dies without any cleanup.
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        tfm::temp_file_manager m("o_", root);
+        std::vector<tfm::temp_file> files;
+        files.reserve(std::size_t(n));
+        for (int i = 0; i < n; ++i) files.push_back(m.create_temp_file());
+        ::_exit(0);
+      }
+      int st;
+      ::waitpid(pid, &st, 0);
+      auto t0 = clk::now();
+      tfm::sweep_report rep = tfm::sweep(root);
+      os.push_back(secs(t0, clk::now()));
+      if (rep.removed.size() != std::size_t(n)) {
+        std::fprintf(stderr, "sweep removed %zu of %d\n", rep.removed.size(), n);
+        std::exit(1);
+      }
+    };
+    // Alternate which side goes first, so that what one side leaves to the kernel (deferred frees)
+    // weighs on both alike.
+    if (round % 2 == 0) {
+      ours_cleanup();
+      rc.push_back(unlink_loop(make_files(rawdir, n)));
+      ours_sweep();
+      rs.push_back(unlink_loop(make_files(rawdir, n)));
+    } else {
+      rc.push_back(unlink_loop(make_files(rawdir, n)));
+      ours_cleanup();
+      rs.push_back(unlink_loop(make_files(rawdir, n)));
+      ours_sweep();
     }
-    rc.push_back(unlink_loop(make_files(rawdir, n)));
-    // Orphans: a process holding n scoped temp files dies without any cleanup.
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      tfm::temp_file_manager m("o_", root);
-      std::vector<tfm::temp_file> files;
-      files.reserve(std::size_t(n));
-      for (int i = 0; i < n; ++i) files.push_back(m.create_temp_file());
-      ::_exit(0);
-    }
-    int st;
-    ::waitpid(pid, &st, 0);
-    auto t0 = clk::now();
-    tfm::sweep_report rep = tfm::sweep(root);
-    os.push_back(secs(t0, clk::now()));
-    if (rep.removed.size() != std::size_t(n)) {
-      std::fprintf(stderr, "sweep removed %zu of %d\n", rep.removed.size(), n);
-      std::exit(1);
-    }
-    rs.push_back(unlink_loop(make_files(rawdir, n)));
     fs::remove_all(root);
     fs::remove_all(rawdir);
   }

@@ -3,6 +3,7 @@
 #include "detail/create_unique.hpp"
 
 #include "detail/errors.hpp"
+#include "detail/process_identity.hpp"
 
 #include <boost_tempfm/registry.hpp>
 
@@ -35,7 +36,7 @@ class digit_pool {
  public:
   // Appends `digits` (at most 256) random hex digits to out.
   void append_to(std::string& out, std::size_t digits) {
-    const std::uint64_t me = current_process().instance;
+    const std::uint64_t me = current_instance();
     if (me != owner_ || pos_ + digits > sizeof hex_) refill(me);
     out.append(hex_ + pos_, digits);
     pos_ += digits;
@@ -86,7 +87,8 @@ void validate_affixes(const boost::filesystem::path& dir, const std::string& pre
 
 boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
                                       const std::string& suffix, entry_kind kind, std::size_t name_max,
-                                      std::size_t digits, create_observer* observer, bool affixes_checked) {
+                                      std::size_t digits, create_observer* observer, bool affixes_checked,
+                                      int dir_fd) {
   if (!affixes_checked) validate_affixes(dir, prefix, suffix, name_max);
   constexpr int max_attempts = 100;
   // The whole path is built in one string (one allocation), then handed to the path.
@@ -103,13 +105,17 @@ boost::filesystem::path create_unique(const boost::filesystem::path& dir, const 
     full += suffix;
     p = boost::filesystem::path(std::move(full));
     if (observer) observer->before_create(p);
+    // Relative to the directory's descriptor when there is one: no path walk, and the directory
+    // created in is the one opened, whatever happens to its path meanwhile.
+    const int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
+    const char* name = dir_fd >= 0 ? p.c_str() + name_at : p.c_str();
     if (kind == entry_kind::file) {
-      int fd = ::open(p.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, S_IRUSR | S_IWUSR);
+      int fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, S_IRUSR | S_IWUSR);
       if (fd >= 0) {
         ::close(fd);
         return p;
       }
-    } else if (::mkdir(p.c_str(), S_IRWXU) == 0) {
+    } else if (::mkdirat(at, name, S_IRWXU) == 0) {
       return p;
     }
     const int err = errno;

@@ -3,6 +3,7 @@
 #include "detail/manager_state.hpp"
 
 #include "detail/errors.hpp"
+#include "detail/process_identity.hpp"
 #include "detail/log_impl.hpp"
 
 #include <boost_tempfm/registry.hpp>
@@ -19,7 +20,7 @@ namespace detail {
 
 namespace {
 
-std::uint32_t self_pid() { return current_process().pid; }
+std::uint32_t self_pid() { return current_pid(); }
 
 entry_type to_entry_type(entry_kind k) { return k == entry_kind::directory ? entry_type::directory : entry_type::file; }
 
@@ -139,7 +140,7 @@ std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const st
   registering_observer obs(*registry_, kind);
   // The manager's own prefix was checked when it was made; an empty suffix needs no check.
   const bool checked = suffix.empty() && prefix == prefix_;
-  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs, checked);
+  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs, checked, root_fd_);
   signal_node* sig = nullptr;
   try {
     sig = signal_attach(p.native());

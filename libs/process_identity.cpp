@@ -75,6 +75,16 @@ std::uint64_t pid_namespace() noexcept {
 
 void identity_after_fork() noexcept { stale.store(true, std::memory_order_release); }
 
+std::uint32_t current_pid() {
+  if (stale.load(std::memory_order_acquire)) return current_process().pid;
+  return cached.pid;
+}
+
+std::uint64_t current_instance() {
+  if (stale.load(std::memory_order_acquire)) return current_process().instance;
+  return cached.instance;
+}
+
 }  // namespace detail
 
 std::uint64_t owner_id::current_pid_namespace() noexcept { return current_process().pid_namespace; }

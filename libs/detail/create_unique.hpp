@@ -38,11 +38,12 @@ class create_observer {
 // with new random digits; after 100 collisions, or on any other error, throws filesystem_error
 // naming the path. Returns the path created. `digits` is only ever changed by tests, to make
 // collisions certain. affixes_checked: validate_affixes() already passed for these (the hot path
-// of a manager's own prefix and no suffix).
+// of a manager's own prefix and no suffix). dir_fd: a descriptor of dir (O_PATH is enough) to
+// create relative to, or -1.
 boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
                                       const std::string& suffix, entry_kind kind, std::size_t name_max,
                                       std::size_t digits = random_digits, create_observer* observer = nullptr,
-                                      bool affixes_checked = false);
+                                      bool affixes_checked = false, int dir_fd = -1);
 
 }  // namespace detail
 }  // namespace boost_tempfm

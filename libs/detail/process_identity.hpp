@@ -14,6 +14,10 @@ const std::array<std::uint8_t, 16>& boot_id();
 // The inode of this process's PID namespace (/proc/self/ns/pid), 0 without /proc.
 std::uint64_t pid_namespace() noexcept;
 
+// current_process().pid and .instance without copying the whole identity (hot paths).
+std::uint32_t current_pid();
+std::uint64_t current_instance();
+
 // Called in the child after fork(): the cached identity of this process is no longer ours.
 void identity_after_fork() noexcept;
 
