@@ -217,7 +217,7 @@ void bulk(int n) {
   for (int round = 0; round < 5; ++round) {
     const fs::path root = fresh("bulk");
     const fs::path rawdir = fresh("bulk-raw");
-    const fs::path regfile = tfm::registry_dir(root) / "registry";
+    const fs::path regfile = tfm::registry_dir(root) / "registry.v2";
     // Space the registry takes on its filesystem.
     auto allocated = [&] {
       struct stat st;

@@ -75,8 +75,9 @@ std::uint64_t pid_namespace() noexcept {
 
 void identity_after_fork() noexcept { stale.store(true, std::memory_order_release); }
 
-std::uint32_t current_pid() {
-  if (stale.load(std::memory_order_acquire)) return current_process().pid;
+std::uint32_t current_pid() noexcept {
+  // Never throws (it is used in noexcept removals): a stale identity only needs getpid().
+  if (stale.load(std::memory_order_acquire)) return static_cast<std::uint32_t>(::getpid());
   return cached.pid;
 }
 
@@ -92,8 +93,15 @@ std::uint64_t owner_id::current_pid_namespace() noexcept { return current_proces
 owner_id current_process() {
   if (detail::stale.load(std::memory_order_acquire)) {
     // Whoever asks first (a manager, sweep(), a tool) makes sure a forked child asks again.
+    // mu is held across fork() too, so that a child never inherits it locked by another thread.
     static std::once_flag hook;
-    std::call_once(hook, [] { ::pthread_atfork(nullptr, nullptr, detail::identity_after_fork); });
+    std::call_once(hook, [] {
+      ::pthread_atfork([] { detail::mu.lock(); }, [] { detail::mu.unlock(); },
+                       [] {
+                         detail::mu.unlock();
+                         detail::identity_after_fork();
+                       });
+    });
     std::lock_guard<std::mutex> g(detail::mu);
     if (detail::stale.load(std::memory_order_relaxed)) {
       owner_id o;

@@ -30,7 +30,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <map>
 
 namespace boost_tempfm {
 namespace detail {
@@ -68,18 +67,31 @@ owner_id to_owner_id(const block_owner& o) {
 
 }  // namespace
 
-registry_lock::registry_lock(registry& r) : r_(r) {
-  if (int err = byte_lock::lock(r.locks_fd_, registry_lock_offset))
-    throw_errno("cannot take the registry lock", r.dir_ / "locks", err);
+registry_lock::registry_lock(registry& r, bool wait) : r_(r), local_(r.lock_mu_, std::defer_lock) {
+  if (!wait) {
+    if (!local_.try_lock()) return;
+    bool got = false;
+    if (byte_lock::try_lock(r.locks_fd_, registry_lock_offset, got) != 0 || !got) {
+      local_.unlock();
+      return;
+    }
+  } else {
+    local_.lock();
+    if (int err = byte_lock::lock(r.locks_fd_, registry_lock_offset))
+      throw_errno("cannot take the registry lock", r.dir_ / "locks", err);
+  }
+  held_ = true;
   if (registry_lock_hook) registry_lock_hook(true);
 }
 
 registry_lock::~registry_lock() {
+  if (!held_) return;
   if (registry_lock_hook) registry_lock_hook(false);
   (void)byte_lock::unlock(r_.locks_fd_, registry_lock_offset);
 }
 
-registry::registry(fs::path root, fs::path dir) : root_(std::move(root)), dir_(std::move(dir)), key(root_.native()) {}
+registry::registry(fs::path root, fs::path dir, std::string k)
+    : root_(std::move(root)), dir_(std::move(dir)), key(std::move(k)) {}
 
 registry::~registry() {
   try {
@@ -88,30 +100,34 @@ registry::~registry() {
     for (const own_block& ob : own_)
       if (ob.free_count == entry_slots) empty.push_back(ob.block);
     // Blocks still holding entries stay: with the locks file closed below they are a dead owner's,
-    // and the next sweep removes what no manager of this process tracks any more.
-    if (!empty.empty() && locks_fd_ >= 0) release_blocks(std::move(empty));
+    // and the next sweep removes what no manager of this process tracks any more. So do empty
+    // blocks when the registry lock is busy: a sweep frees them.
+    if (!empty.empty() && locks_fd_ >= 0) (void)release_blocks(empty);
   } catch (...) {
   }
   if (map_) ::munmap(map_, std::size_t(max_blocks) * block_bytes);
   if (reg_fd_ >= 0) ::close(reg_fd_);
   if (locks_fd_ >= 0) ::close(locks_fd_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
 }
 
 void registry::map_to(std::uint32_t blocks) {
-  if (blocks <= mapped_) return;
-  const std::size_t off = std::size_t(mapped_) * block_bytes;
-  void* m = ::mmap(map_ + off, std::size_t(blocks - mapped_) * block_bytes, PROT_READ | PROT_WRITE,
+  std::lock_guard<std::mutex> g(map_mu_);
+  const std::uint32_t mapped = mapped_.load(std::memory_order_relaxed);
+  if (blocks <= mapped) return;
+  const std::size_t off = std::size_t(mapped) * block_bytes;
+  void* m = ::mmap(map_ + off, std::size_t(blocks - mapped) * block_bytes, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_FIXED, reg_fd_, static_cast<off_t>(off));
-  if (m == MAP_FAILED) throw_errno("cannot map the registry", dir_ / "registry", errno);
-  mapped_ = blocks;
+  if (m == MAP_FAILED) throw_errno("cannot map the registry", dir_ / "registry.v2", errno);
+  mapped_.store(blocks, std::memory_order_release);
 }
 
 void registry::map_current() {
   // The common case costs no syscall: the mapping already covers what the header says.
   const std::uint32_t cap = mapped_view().head().capacity.load(std::memory_order_acquire);
-  if (cap <= mapped_) return;
+  if (cap <= mapped_.load(std::memory_order_acquire)) return;
   struct stat st;
-  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry", errno);
+  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry.v2", errno);
   // Never map past the end of the file (that would be SIGBUS): a capacity beyond it is a broken
   // header, repaired under the registry lock (registry_open.cpp).
   const std::uint64_t file_blocks = static_cast<std::uint64_t>(st.st_size) / block_bytes;
@@ -123,12 +139,13 @@ bool registry::mine(std::uint32_t block) const noexcept {
 }
 
 std::uint32_t registry::take_free_block(bool lease) {
-  const format::view v = mapped_view();
-  header& h = v.head();
-  std::uint32_t cap = std::min(h.capacity.load(std::memory_order_acquire), mapped_);
+  const format::view v0 = mapped_view();
+  header& h = v0.head();
+  std::uint32_t cap = std::min(h.capacity.load(std::memory_order_acquire), v0.blocks);
   std::uint32_t start = h.claim_hint >= 1 && h.claim_hint < cap ? h.claim_hint : 1;
   std::uint32_t b = 0;
   for (;;) {
+    const format::view v = mapped_view();
     for (std::uint32_t k = 0; k + 1 < cap && b == 0; ++k) {
       const std::uint32_t c = 1 + (start - 1 + k) % (cap - 1);
       if (v.block(c).state.load(std::memory_order_acquire) != block_free || adopted_.count(c)) continue;
@@ -140,85 +157,96 @@ std::uint32_t registry::take_free_block(bool lease) {
     // No free block: grow the file, then the capacity (a process dying in between leaves a file
     // longer than the capacity, which check_header() repairs).
     struct stat st;
-    if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry", errno);
+    if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry.v2", errno);
     const std::uint64_t file_blocks = std::uint64_t(st.st_size) / block_bytes;
-    if (cap >= max_blocks) throw_errno("the registry is full", dir_ / "registry", ENOSPC);
+    if (cap >= max_blocks) throw_errno("the registry is full", dir_ / "registry.v2", ENOSPC);
     const std::uint32_t ncap = std::min(cap * 2, max_blocks);
     // Every block is allocated before anyone may touch it: on tmpfs, even a read of a hole
     // through a mapping allocates, and on a full one that is SIGBUS, not an error.
     if (file_blocks < ncap) {
       if (int err = ::posix_fallocate(reg_fd_, off_t(file_blocks) * block_bytes, off_t(ncap - file_blocks) * block_bytes))
-        throw_errno("cannot grow the registry", dir_ / "registry", err);
+        throw_errno("cannot grow the registry", dir_ / "registry.v2", err);
     }
     map_to(ncap);
     h.capacity.store(ncap, std::memory_order_release);
     start = cap;
     cap = ncap;
   }
-  std::memset(static_cast<void*>(&v.block(b)), 0, block_bytes);
+  // Clear the block but keep each slot's sequence number running: a reader that saw an entry of
+  // the block's previous owner must not take a new entry with the same state word for it.
+  const format::view v = mapped_view();
+  for (std::uint32_t i = 1; i < block_slots; ++i) {
+    entry_slot& es = v.slot(b * block_slots + i);
+    const std::uint32_t seen = es.state.load(std::memory_order_relaxed);
+    es.state.exchange((((seen >> 2) + 1) << 2) | slot_free, std::memory_order_acq_rel);
+    std::memset(reinterpret_cast<unsigned char*>(&es) + sizeof es.state, 0, slot_bytes - sizeof es.state);
+  }
   h.claim_hint = b + 1;
   return b;
 }
 
 void registry::claim_block() {
-  registry_lock lk(*this);
+  registry_lock lk(*this);  // may wait for another process: mu_ is not held, removals go on
   check_header();
+  std::lock_guard<std::mutex> g(mu_);
+  own_.reserve(own_.size() + 1);
+  avail_.reserve(own_.size() + 1);
   const std::uint32_t b = take_free_block(true);
+  try {
+    if (own_index_.size() <= b) own_index_.resize(std::size_t(b) + 1, -1);
+  } catch (...) {
+    (void)byte_lock::unlock(locks_fd_, lease_of(b));
+    throw;
+  }
   format::claim_block(mapped_view(), b, me_as_owner(), now_ns());
-  if (own_index_.size() <= b) own_index_.resize(std::size_t(b) + 1, -1);
   own_block ob;
   ob.block = b;
   ob.free_count = entry_slots;
   for (std::uint32_t i = 0; i < entry_slots; ++i) ob.free_idx[i] = static_cast<std::uint8_t>(entry_slots - i);
   own_index_[b] = static_cast<std::int32_t>(own_.size());
-  own_.push_back(ob);
+  own_.push_back(ob);  // reserved: no throw
   avail_.push_back(static_cast<std::uint32_t>(own_.size() - 1));
   free_total_ += entry_slots;
 }
 
-void registry::release_blocks(std::vector<std::uint32_t> blocks) noexcept {
+bool registry::release_blocks(std::vector<std::uint32_t>& blocks) noexcept {
+  registry_lock lk(*this, false);
+  if (!lk.held()) return false;
   std::sort(blocks.begin(), blocks.end());
-  try {
-    registry_lock lk(*this);
-    const format::view v = mapped_view();
-    // Runs of consecutive blocks: one lease range given back per run. The storage stays: the file
-    // never shrinks under others' mappings, and a hole would be allocated again by the next reader
-    // (tmpfs allocates on read faults too, and on a full tmpfs that is SIGBUS).
-    for (std::size_t i = 0; i < blocks.size();) {
-      std::size_t j = i + 1;
-      while (j < blocks.size() && blocks[j] == blocks[j - 1] + 1) ++j;
-      const std::uint32_t first = blocks[i], count = static_cast<std::uint32_t>(j - i);
-      i = j;
-      if (first == 0 || first + count > mapped_) continue;
-      for (std::uint32_t b = first; b < first + count; ++b) v.block(b).state.store(block_free, std::memory_order_release);
-      (void)byte_lock::unlock(locks_fd_, lease_of(first), count);
-    }
-  } catch (...) {
-    // No registry lock: the blocks stay claimed (and empty) until this process ends.
+  const format::view v = mapped_view();
+  // Runs of consecutive blocks: one lease range given back per run. The storage stays: the file
+  // never shrinks under others' mappings, and a hole would be allocated again by the next reader
+  // (tmpfs allocates on read faults too, and on a full tmpfs that is SIGBUS).
+  for (std::size_t i = 0; i < blocks.size();) {
+    std::size_t j = i + 1;
+    while (j < blocks.size() && blocks[j] == blocks[j - 1] + 1) ++j;
+    const std::uint32_t first = blocks[i], count = static_cast<std::uint32_t>(j - i);
+    i = j;
+    if (first == 0 || first + count > v.blocks) continue;
+    for (std::uint32_t b = first; b < first + count; ++b) v.block(b).state.store(block_free, std::memory_order_release);
+    (void)byte_lock::unlock(locks_fd_, lease_of(first), count);
   }
+  return true;
 }
 
-std::uint32_t registry::take_slots(std::uint32_t n, std::uint32_t* out) {
-  std::uint32_t got = 0;
-  try {
-    while (got < n) {
-      if (avail_.empty()) claim_block();
-      own_block& ob = own_[avail_.back()];
-      out[got++] = ob.block * block_slots + ob.free_idx[--ob.free_count];
-      --free_total_;
-      if (ob.free_count == 0) avail_.pop_back();
-    }
-  } catch (...) {
-    while (got > 0) give_slot(out[--got]);
-    throw;
+bool registry::take_slots(std::uint32_t n, std::uint32_t* out) {
+  // A chain stays inside one block: whoever frees it (the owner, or the sweeper that adopted the
+  // block) never writes into another block.
+  for (std::size_t k = avail_.size(); k-- > 0;) {
+    own_block& ob = own_[avail_[k]];
+    if (ob.free_count < n) continue;
+    for (std::uint32_t i = 0; i < n; ++i) out[i] = ob.block * block_slots + ob.free_idx[--ob.free_count];
+    free_total_ -= n;
+    if (ob.free_count == 0) avail_.erase(avail_.begin() + static_cast<std::ptrdiff_t>(k));
+    return true;
   }
-  return got;
+  return false;
 }
 
 void registry::give_slot(std::uint32_t slot) noexcept {
   const std::uint32_t idx = static_cast<std::uint32_t>(own_index_[block_of(slot)]);
   own_block& ob = own_[idx];
-  if (ob.free_count == 0) avail_.push_back(idx);
+  if (ob.free_count == 0) avail_.push_back(idx);  // capacity: one per owned block, reserved
   ob.free_idx[ob.free_count++] = static_cast<std::uint8_t>(slot % block_slots);
   ++free_total_;
 }
@@ -240,10 +268,15 @@ registry_ref registry::add_entry(const entry_data& e) { return add_entry(e, e.st
 registry_ref registry::add_entry(const entry_data& e, std::string_view stored) {
   if (stored.empty()) throw_errno("cannot record an empty path", root_, EINVAL);
   if (stored.size() > max_path) throw_errno("path too long for the registry", std::string(stored), ENAMETOOLONG);
+  prepare();
   std::uint32_t slots[max_chain];
   const std::uint32_t n = slots_for(stored.size());
-  std::lock_guard<std::mutex> g(mu_);
-  take_slots(n, slots);
+  std::unique_lock<std::mutex> g(mu_);
+  while (!take_slots(n, slots)) {
+    g.unlock();
+    claim_block();
+    g.lock();
+  }
   write_entry(mapped_view(), slots, n, e, stored);
   return registry_ref{slots[0]};
 }
@@ -268,28 +301,34 @@ void registry::remove_all(const registry_ref* refs, std::size_t count) noexcept 
   if (free_total_ < 2 * entry_slots) return;
   std::vector<std::uint32_t> release;
   try {
-    for (std::size_t i = 0; i < own_.size() && free_total_ >= 2 * entry_slots;) {
-      if (own_[i].free_count != entry_slots) {
-        ++i;
-        continue;
-      }
-      release.push_back(own_[i].block);
-      free_total_ -= entry_slots;
-      own_index_[own_[i].block] = -1;
-      if (i + 1 != own_.size()) {
-        own_[i] = own_.back();
-        own_index_[own_[i].block] = static_cast<std::int32_t>(i);
-      }
-      own_.pop_back();
+    std::uint32_t spare = free_total_;
+    for (const own_block& ob : own_) {
+      if (spare < 2 * entry_slots) break;
+      if (ob.free_count != entry_slots) continue;
+      release.push_back(ob.block);
+      spare -= entry_slots;
     }
   } catch (...) {
-    // No memory for the list: what was taken out is given back below, the rest stays claimed.
+    return;  // no memory for the list: they stay claimed for now
   }
-  if (release.empty()) return;
+  // Given back only if the registry lock is free at once: a stopped holder never stalls a removal.
+  if (release.empty() || !release_blocks(release)) return;  // (sorted by release_blocks)
+  for (std::size_t i = 0; i < own_.size();) {
+    if (!std::binary_search(release.begin(), release.end(), own_[i].block)) {
+      ++i;
+      continue;
+    }
+    free_total_ -= entry_slots;
+    own_index_[own_[i].block] = -1;
+    if (i + 1 != own_.size()) {
+      own_[i] = own_.back();
+      own_index_[own_[i].block] = static_cast<std::int32_t>(i);
+    }
+    own_.pop_back();
+  }
   avail_.clear();
   for (std::size_t i = 0; i < own_.size(); ++i)
     if (own_[i].free_count > 0) avail_.push_back(static_cast<std::uint32_t>(i));
-  release_blocks(std::move(release));
 }
 
 std::vector<block_info> registry::blocks(std::uint32_t max_scan) {
@@ -298,7 +337,7 @@ std::vector<block_info> registry::blocks(std::uint32_t max_scan) {
     std::lock_guard<std::mutex> g(mu_);
     map_current();
     const format::view v = mapped_view();
-    const std::uint32_t cap = std::min(v.head().capacity.load(std::memory_order_acquire), mapped_);
+    const std::uint32_t cap = std::min(v.head().capacity.load(std::memory_order_acquire), v.blocks);
     if (cap < 2) return out;
     std::uint32_t start = 1, count = cap - 1;
     if (max_scan > 0 && max_scan < count) {
@@ -324,22 +363,21 @@ std::vector<block_info> registry::blocks(std::uint32_t max_scan) {
       out.push_back(bi);
     }
   }
-  // One lock test per owner: a live owner holds the leases of all its blocks. (A block a sweeper
-  // holds makes its dead owner look alive for a moment: the safe side.)
-  std::map<std::uint64_t, bool> alive;
+  // A live owner holds the leases of all its blocks: one held lease proves its owner alive for its
+  // other blocks too. A free lease is tested block by block (an owner that just gave one block back
+  // is still alive; adopting a block re-checks anyway). A block a sweeper holds makes its dead
+  // owner look alive for a moment: the safe side.
+  std::set<std::uint64_t> alive;
   for (block_info& bi : out) {
     if (bi.mine) continue;
-    if (bi.intact) {
-      auto it = alive.find(bi.owner.instance);
-      if (it != alive.end()) {
-        bi.alive = it->second;
-        continue;
-      }
+    if (bi.intact && alive.count(bi.owner.instance)) {
+      bi.alive = true;
+      continue;
     }
     bool held = true;  // when the kernel cannot say, the owner is taken for alive
     if (byte_lock::held_by_other(locks_fd_, lease_of(bi.block), held) != 0) held = true;
     bi.alive = held;
-    if (bi.intact) alive.emplace(bi.owner.instance, held);
+    if (held && bi.intact) alive.insert(bi.owner.instance);
   }
   return out;
 }
@@ -349,7 +387,7 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
   std::unique_lock<std::mutex> g(mu_, std::defer_lock);
   if (bi.mine) g.lock();  // this process's own blocks change under its mutex
   const format::view v = mapped_view();
-  if (bi.block == 0 || bi.block >= mapped_) return out;
+  if (bi.block == 0 || bi.block >= v.blocks) return out;
   const std::string rootp = root_.native() + "/";
   entry_data e;
   out.reserve(entry_slots);
@@ -408,7 +446,7 @@ std::vector<raw_entry> registry::entries() {
 bool registry::adopt(const block_info& bi) {
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (mine(bi.block) || adopted_.count(bi.block) || bi.block == 0 || bi.block >= mapped_) return false;
+    if (mine(bi.block) || adopted_.count(bi.block) || bi.block == 0 || bi.block >= mapped_.load(std::memory_order_acquire)) return false;
     adopted_.insert(bi.block);
   }
   bool got = false;
@@ -440,8 +478,40 @@ void registry::forget_adopted(const raw_entry& e) noexcept {
   v.slot(e.slot).state.compare_exchange_strong(seen, (((seen >> 2) + 1) << 2) | slot_free);
 }
 
-void registry::drop_adopted(const std::vector<std::uint32_t>& blocks) noexcept {
+bool registry::tidy_adopted(std::uint32_t block) noexcept {
   const format::view v = mapped_view();
+  const std::uint32_t first = block * block_slots;
+  bool reached[block_slots] = {};
+  std::uint32_t freed[max_chain];
+  for (std::uint32_t i = 1; i < block_slots; ++i) {
+    const std::uint32_t st = v.slot(first + i).state.load(std::memory_order_acquire) & 3u;
+    if (st == slot_swept) {
+      (void)free_entry(v, first + i, freed);  // swept by `sweep --all` before its owner died
+    } else if (st == slot_live) {
+      reached[i] = true;
+      std::uint32_t next = v.slot(first + i).next;
+      for (std::uint32_t k = 1; next != 0 && k < max_chain && block_of(next) == block && next % block_slots != 0; ++k) {
+        reached[next % block_slots] = true;
+        next = v.cont(next).next;
+      }
+    }
+  }
+  bool empty = true;
+  for (std::uint32_t i = 1; i < block_slots; ++i) {
+    std::atomic<std::uint32_t>& state = v.slot(first + i).state;
+    const std::uint32_t seen = state.load(std::memory_order_acquire);
+    if ((seen & 3u) == slot_cont && !reached[i]) {
+      // A continuation no head reaches: its owner died between writing it and publishing the
+      // head, or while freeing the chain.
+      state.exchange((((seen >> 2) + 1) << 2) | slot_free, std::memory_order_acq_rel);
+      continue;
+    }
+    empty = empty && (seen & 3u) == slot_free;
+  }
+  return empty;
+}
+
+void registry::drop_adopted(const std::vector<std::uint32_t>& blocks) noexcept {
   std::vector<std::uint32_t> empty;
   try {
     empty.reserve(blocks.size());
@@ -449,16 +519,16 @@ void registry::drop_adopted(const std::vector<std::uint32_t>& blocks) noexcept {
   }
   std::lock_guard<std::mutex> g(mu_);
   for (std::uint32_t block : blocks) {
-    bool is_empty = empty.size() < empty.capacity();
-    for (std::uint32_t i = 1; i < block_slots && is_empty; ++i)
-      is_empty = (v.slot(block * block_slots + i).state.load(std::memory_order_acquire) & 3u) == slot_free;
-    if (is_empty)
+    if (tidy_adopted(block) && empty.size() < empty.capacity())
       empty.push_back(block);  // freed below, with its lease
     else
       (void)byte_lock::unlock(locks_fd_, lease_of(block));  // what is left waits for the next sweep
-    adopted_.erase(block);
   }
-  if (!empty.empty()) release_blocks(std::move(empty));
+  // Freed only if the registry lock is free at once; else they stay a dead owner's, empty, and
+  // the next sweep frees them.
+  if (!empty.empty() && !release_blocks(empty))
+    for (std::uint32_t block : empty) (void)byte_lock::unlock(locks_fd_, lease_of(block));
+  for (std::uint32_t block : blocks) adopted_.erase(block);
 }
 
 bool registry::mark_swept(const raw_entry& e) noexcept { return format::mark_swept(mapped_view(), e.slot, e.state); }

@@ -75,9 +75,10 @@ std::uint32_t owner_checksum(const block_owner& o, std::int64_t claimed_ns) {
 
 std::uint32_t next_state(std::uint32_t old, std::uint32_t state) { return (((old >> 2) + 1) << 2) | state; }
 
-// A continuation slot index must lie in an entry slot of the mapped blocks.
-bool valid_slot(const view& v, std::uint32_t s) {
-  return s >= block_slots && s < v.slots() && s % block_slots != 0;
+// A continuation slot must be an entry slot of the head's own block (chains never leave a block:
+// whoever frees one writes only into the block it owns or adopted).
+bool valid_cont(const view& v, std::uint32_t head, std::uint32_t s) {
+  return s < v.slots() && s % block_slots != 0 && block_of(s) == block_of(head) && s != head;
 }
 
 }  // namespace
@@ -167,15 +168,17 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
 std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed) {
   entry_slot& s = v.slot(head);
   std::uint32_t next = s.next;
-  s.state.store(next_state(s.state.load(std::memory_order_relaxed), slot_free), std::memory_order_release);
+  // An acquire-release exchange: the slot's next contents cannot be written before it (a reader
+  // that still sees the old state word must not read new fields).
+  s.state.exchange(next_state(s.state.load(std::memory_order_relaxed), slot_free), std::memory_order_acq_rel);
   freed[0] = head;
   std::uint32_t n = 1;
-  while (next != 0 && n < max_chain && valid_slot(v, next)) {
+  while (next != 0 && n < max_chain && valid_cont(v, head, next)) {
     cont_slot& c = v.cont(next);
     if ((c.state.load(std::memory_order_relaxed) & 3u) != slot_cont) break;
     freed[n++] = next;
     const std::uint32_t after = c.next;
-    c.state.store(next_state(c.state.load(std::memory_order_relaxed), slot_free), std::memory_order_release);
+    c.state.exchange(next_state(c.state.load(std::memory_order_relaxed), slot_free), std::memory_order_acq_rel);
     next = after;
   }
   return n;
@@ -193,7 +196,7 @@ read_result read_entry(const view& v, std::uint32_t head, entry_data& out, std::
   out.stored.assign(pod.path, std::min<std::size_t>(len, head_path_bytes));
   std::uint32_t next = pod.next;
   for (std::uint32_t k = 1; out.stored.size() < len; ++k) {
-    if (k >= max_chain || !valid_slot(v, next)) return read_result::broken;
+    if (k >= max_chain || !valid_cont(v, head, next)) return read_result::broken;
     cont_pod c;
     std::memcpy(static_cast<void*>(&c), static_cast<const void*>(&v.cont(next)), sizeof c);
     if ((c.state & 3u) != slot_cont) return read_result::broken;
@@ -232,6 +235,10 @@ std::string path_problem(const entry_data& e, const std::string& root, const std
   if (e.flags & flag_relative) {
     if (slash) return "a relative path of more than one name";
     if (p[0] == '.' && (p.size() == 1 || (p.size() == 2 && p[1] == '.'))) return "a relative path \"" + p + "\"";
+    // .tempfm-<uid>: a registry directory (any user's), never an entry to remove.
+    if (p.size() > 8 && p.compare(0, 8, ".tempfm-") == 0 &&
+        p.find_first_not_of("0123456789", 8) == std::string::npos)
+      return "the registry's own directory";
     return {};
   }
   if (p[0] != '/') return "a path that is neither one name nor absolute";
@@ -249,12 +256,12 @@ std::string path_problem(const entry_data& e, const std::string& root, const std
   return {};
 }
 
-std::vector<entry_data> read_v1(const unsigned char* data, std::size_t size, const std::string& root) {
+std::vector<v1_entry> read_v1(const unsigned char* data, std::size_t size, const std::string& root) {
   // Version 1 (0.1.0): slot 0 a header, head slots {state u32 (1), next u32, pid u32, type u8,
   // flags u8 (bit 0 relative), path_len u16, start_time u64, boot_id[16], created_ns i64,
   // checksum u32 (FNV-1a), reserved u32, path[72]}, continuation slots {state u32 (2), next u32,
   // path[120]}.
-  std::vector<entry_data> out;
+  std::vector<v1_entry> out;
   const std::size_t cap = std::min<std::size_t>(size / slot_bytes, std::size_t(1) << 26);
   auto u32 = [&](std::size_t slot, std::size_t off) {
     std::uint32_t x;
@@ -296,7 +303,12 @@ std::vector<entry_data> read_v1(const unsigned char* data, std::size_t size, con
     std::memcpy(&e.created_ns, s + 40, 8);
     if (s[13] & 1) e.stored = root + "/" + e.stored;
     e.flags = 0;  // no identity was recorded: removed by path, as version 1 did
-    out.push_back(std::move(e));
+    v1_entry v;
+    v.e = std::move(e);
+    std::memcpy(&v.pid, s + 8, 4);
+    std::memcpy(&v.start_time, s + 16, 8);
+    std::memcpy(v.boot_id, s + 24, 16);
+    out.push_back(std::move(v));
   }
   return out;
 }

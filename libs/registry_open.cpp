@@ -9,6 +9,7 @@
 #include "detail/byte_lock.hpp"
 #include "detail/errors.hpp"
 #include "detail/log_impl.hpp"
+#include "detail/process_identity.hpp"
 #include "detail/root.hpp"
 
 #include <boost/filesystem/operations.hpp>
@@ -133,78 +134,85 @@ fs::path registry_dir_of(const fs::path& root) { return root / (".tempfm-" + std
 std::shared_ptr<registry> registry::open_existing(const fs::path& root) {
   boost::system::error_code ec;
   const fs::path canon = canonical_dir(root, ec);
+  if (ec) return nullptr;
+  const fs::path dir = registry_dir_of(canon);
   struct stat st;
-  if (ec || ::lstat((registry_dir_of(canon) / "registry").c_str(), &st) != 0) return nullptr;
+  if (::lstat((dir / "registry.v2").c_str(), &st) != 0 && ::lstat((dir / "registry").c_str(), &st) != 0) return nullptr;
   return open(canon);
 }
 
 std::shared_ptr<registry> registry::open(const fs::path& given_root) {
-  // One registry per real directory, whatever spelling the caller used.
   boost::system::error_code cec;
   const fs::path root = canonical_dir(given_root, cec);
   if (cec) throw_error("cannot resolve the temp root", given_root, cec);
-  std::unique_lock<std::mutex> lk(cache_mutex());
-  for (;;) {
-    auto it = cache().find(root.native());
-    if (it == cache().end()) break;
-    if (std::shared_ptr<registry> r = it->second.lock()) return r;
-    cache_cv().wait(lk);  // the last user just let it go: wait until it is closed
-  }
-  if (const char* net = network_fs_name(root))
-    throw_errno(std::string("refusing a temp root on ") + net +
-                    ": the registry is a shared mapping, coherent only between processes of one host",
-                root, ENOTSUP);
-  const fs::path dir = registry_dir_of(root);
-  if (::mkdir(dir.c_str(), S_IRWXU) != 0 && errno != EEXIST) throw_errno("cannot create the registry", dir, errno);
-  fd_closer d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-  if (d.fd < 0) {
-    const int err = errno;
-    throw_errno(err == ELOOP || err == ENOTDIR ? "refusing the registry: not a directory" : "cannot open the registry",
-                dir, err == ELOOP ? ENOTDIR : err);
-  }
-  struct stat st;
-  if (::fstat(d.fd, &st) != 0) throw_errno("cannot inspect the registry", dir, errno);
-  check_private(dir, st, true);
-  std::unique_ptr<registry> r(new registry(root, dir));
-  r->locks_fd_ = open_private(d.fd, "locks", dir);
-  r->reg_fd_ = open_private(d.fd, "registry", dir);
-  // Address space for the largest registry, so that the mapping only ever grows in place and
-  // pointers into it stay valid while other threads use them.
-  void* m = ::mmap(nullptr, std::size_t(max_blocks) * block_bytes, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (m == MAP_FAILED) throw_errno("cannot reserve address space for the registry", dir / "registry", errno);
-  r->map_ = static_cast<unsigned char*>(m);
+  std::shared_ptr<registry> sp;
   {
-    std::lock_guard<std::mutex> g(r->mu_);
-    registry_lock held(*r);
-    // A migration by another process may have renamed a new file in since we opened ours.
-    struct stat ours, named;
-    if (::fstat(r->reg_fd_, &ours) == 0 && ::fstatat(d.fd, "registry", &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-        (ours.st_ino != named.st_ino || ours.st_dev != named.st_dev)) {
-      ::close(r->reg_fd_);
-      r->reg_fd_ = -1;
-      r->reg_fd_ = open_private(d.fd, "registry", dir);
+    std::unique_lock<std::mutex> lk(cache_mutex());
+    if (const char* net = network_fs_name(root))
+      throw_errno(std::string("refusing a temp root on ") + net +
+                      ": the registry is a shared mapping, coherent only between processes of one host",
+                  root, ENOTSUP);
+    const fs::path dir = registry_dir_of(root);
+    if (::mkdir(dir.c_str(), S_IRWXU) != 0 && errno != EEXIST) throw_errno("cannot create the registry", dir, errno);
+    fd_closer d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+    if (d.fd < 0) {
+      const int err = errno;
+      throw_errno(err == ELOOP || err == ENOTDIR ? "refusing the registry: not a directory" : "cannot open the registry",
+                  dir, err == ELOOP ? ENOTDIR : err);
     }
-    char head[sizeof magic_v1] = {};
-    if (::pread(r->reg_fd_, head, sizeof head, 0) == ssize_t(sizeof head) &&
-        std::memcmp(head, magic_v1, sizeof head) == 0)
-      r->migrate_v1(d.fd);
-    r->check_header();
+    struct stat st;
+    if (::fstat(d.fd, &st) != 0) throw_errno("cannot inspect the registry", dir, errno);
+    check_private(dir, st, true);
+    // One registry per registry directory, however it is reached (another spelling, a bind mount,
+    // a renamed root): the cache is keyed by the directory itself, and looked up before `locks` is
+    // opened, so this process never holds two descriptors of it.
+    const std::string key = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    for (;;) {
+      auto it = cache().find(key);
+      if (it == cache().end()) break;
+      if ((sp = it->second.lock())) break;
+      cache_cv().wait(lk);  // the last user just let it go: wait until it is closed
+    }
+    if (!sp) {
+      std::unique_ptr<registry> r(new registry(root, dir, key));
+      r->locks_fd_ = open_private(d.fd, "locks", dir);
+      r->reg_fd_ = open_private(d.fd, "registry.v2", dir);
+      // Address space for the largest registry, so that the mapping only ever grows in place and
+      // pointers into it stay valid while other threads use them.
+      void* m = ::mmap(nullptr, std::size_t(max_blocks) * block_bytes, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (m == MAP_FAILED) throw_errno("cannot reserve address space for the registry", dir / "registry.v2", errno);
+      r->map_ = static_cast<unsigned char*>(m);
+      r->dir_fd_ = d.fd;
+      d.fd = -1;
+      sp.reset(r.release(), registry_deleter());
+      cache()[key] = sp;
+    }
   }
-  std::shared_ptr<registry> sp(r.release(), registry_deleter());
-  cache()[root.native()] = sp;
+  // Outside the cache mutex: this may wait for another process's registry lock, which must hold up
+  // no other root, and no fork().
+  sp->prepare();
   return sp;
 }
 
+void registry::prepare() {
+  if (prepared_.load(std::memory_order_acquire)) return;
+  registry_lock held(*this);
+  if (prepared_.load(std::memory_order_relaxed)) return;
+  migrate_v1();
+  check_header();
+  prepared_.store(true, std::memory_order_release);
+}
+
 void registry::check_header() {
-  if (mapped_ > 0) {  // the common case: a sound header whose capacity is mapped, no syscall
+  if (mapped_.load(std::memory_order_acquire) > 0) {  // the common case: a sound header whose capacity is mapped, no syscall
     const header& h = mapped_view().head();
     const std::uint32_t cap = h.capacity.load(std::memory_order_acquire);
     if (declared_version(h) == version && h.slot_bytes == slot_bytes && h.block_slots == block_slots && cap >= 2 &&
-        cap == mapped_)
+        cap == mapped_.load(std::memory_order_acquire))
       return;
   }
-  const fs::path file = dir_ / "registry";
+  const fs::path file = dir_ / "registry.v2";
   struct stat st;
   if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", file, errno);
   const std::uint64_t file_blocks = std::uint64_t(st.st_size) / block_bytes;
@@ -259,37 +267,70 @@ void registry::check_header() {
                                         "); its header was rewritten in place, every intact entry kept");
 }
 
-void registry::migrate_v1(int dir_fd) {
-  const fs::path file = dir_ / "registry";
+namespace {
+
+// Version 1's own rule for its own entries (the only place /proc is read): an owner of another boot,
+// or whose pid now runs with another start time or not at all, or is a zombie, is gone. When /proc
+// cannot tell, the owner is taken for alive and its registry is left alone.
+bool v1_owner_gone(const v1_entry& v) {
+  if (std::memcmp(v.boot_id, boot_id().data(), sizeof v.boot_id) != 0) return true;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%u/stat", v.pid);
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT && ::access("/proc/self/stat", R_OK) == 0;
+  char buf[1024];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return false;
+  for (++p; *p == ' '; ++p) {
+  }
+  if (*p == 'Z' || *p == 'X') return true;
+  for (int field = 3; field < 22; ++field) {  // starttime is field 22
+    while (*p == ' ') ++p;
+    while (*p && *p != ' ') ++p;
+    if (!*p) return false;
+  }
+  return std::strtoull(p, nullptr, 10) != v.start_time;
+}
+
+}  // namespace
+
+void registry::migrate_v1() {
+  // boost_tempfm 0.1.0 kept a version-1 `registry` file here. 0.2 never writes it (a 0.1 process
+  // may still use it under its own semaphore, and would truncate a file it cannot read): once every
+  // owner it names is gone by 0.1's own rule, its entries are carried over as a dead owner's (the
+  // next sweep removes them), and it, its recovery lock and its semaphore are removed.
+  const int fd = ::openat(dir_fd_, "registry", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  fd_closer f{fd};
   struct stat st;
-  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", file, errno);
+  char head[sizeof magic_v1] = {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+      ::pread(fd, head, sizeof head, 0) != ssize_t(sizeof head) || std::memcmp(head, magic_v1, sizeof head) != 0)
+    return;  // not a registry of ours to interpret
   std::vector<unsigned char> old(std::size_t(std::min<off_t>(st.st_size, off_t(1) << 30)));
   std::size_t got = 0;
   while (got < old.size()) {
-    const ssize_t n = ::pread(reg_fd_, old.data() + got, old.size() - got, off_t(got));
+    const ssize_t n = ::pread(fd, old.data() + got, old.size() - got, off_t(got));
     if (n <= 0) break;
     got += std::size_t(n);
   }
-  const std::vector<entry_data> found = read_v1(old.data(), got, root_.native());
-  // Build the new file beside the old one and rename it in: processes of 0.1.0 keep the old inode
-  // they have mapped (and their semaphore), and are not disturbed.
-  (void)::unlinkat(dir_fd, "registry.new", 0);
-  const int nfd = ::openat(dir_fd, "registry.new", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (nfd < 0) throw_errno("cannot create the registry", dir_ / "registry.new", errno);
-  ::close(reg_fd_);
-  reg_fd_ = nfd;
-  mapped_ = 0;
-  check_header();  // a new, blank file: initialised
-  // The old entries become a dead owner's (pid 0, no lease), so the next sweep removes them as
-  // version 1 would have. Entries inside the root are stored as one name, as version 2 does.
+  const std::vector<v1_entry> found = read_v1(old.data(), got, root_.native());
+  for (const v1_entry& v : found)
+    if (!v1_owner_gone(v)) return;  // a 0.1 process still runs: its registry stays as it is
+  check_header();  // the version-2 file, initialised if new
+  std::lock_guard<std::mutex> g(mu_);
   const std::string rootp = root_.native() + "/";
   std::size_t placed = 0;
   while (placed < found.size()) {
     const std::uint32_t b = take_free_block(false);
     const format::view v = mapped_view();
-    format::claim_block(v, b, block_owner{}, now_ns());
+    format::claim_block(v, b, block_owner{}, now_ns());  // pid 0, no lease: a dead owner
     for (std::uint32_t i = 1; i < block_slots && placed < found.size(); ++placed) {
-      entry_data e = found[placed];
+      entry_data e = found[placed].e;
       if (e.stored.compare(0, rootp.size(), rootp) == 0 && e.stored.find('/', rootp.size()) == std::string::npos) {
         e.stored.erase(0, rootp.size());
         e.flags |= flag_relative;
@@ -302,17 +343,15 @@ void registry::migrate_v1(int dir_fd) {
       i += n;
     }
   }
-  if (::renameat(dir_fd, "registry.new", dir_fd, "registry") != 0)
-    throw_errno("cannot install the migrated registry", file, errno);
-  // Version 1's other objects: its recovery lock, and its named semaphore in /dev/shm.
-  (void)::unlinkat(dir_fd, "recover.lock", 0);
+  (void)::unlinkat(dir_fd_, "registry", 0);
+  (void)::unlinkat(dir_fd_, "recover.lock", 0);
   char sem[96];
   std::snprintf(sem, sizeof sem, "/dev/shm/sem.tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
                 static_cast<unsigned long long>(fnv1a64(root_.native())));
   struct stat sst;
   if (::lstat(sem, &sst) == 0 && S_ISREG(sst.st_mode) && sst.st_uid == ::geteuid()) (void)::unlink(sem);
-  log_message(log_level::warning, "boost_tempfm: migrated the version-1 registry " + file.string() + " (" +
-                                      std::to_string(found.size()) + " entries, left for the next sweep)");
+  log_message(log_level::warning, "boost_tempfm: carried over the version-1 registry " + (dir_ / "registry").string() +
+                                      " (" + std::to_string(found.size()) + " entries of processes that are gone)");
 }
 
 namespace {

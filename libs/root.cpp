@@ -108,6 +108,10 @@ void check_symlinks_on_the_way(const fs::path& given) {
       throw_errno("refusing the temp root: it is reached through the symlink " + next.string() + ", owned by uid " +
                       std::to_string(st.st_uid),
                   given, EPERM);
+    // Whoever may replace the link controls it too: its directory must be as safe as the link.
+    struct stat dst;
+    if (::lstat(cur.c_str(), &dst) != 0) throw_errno("cannot inspect the temp root", cur, errno);
+    check_directory(cur, dst, false, given);
     if (++links > 40) throw_errno("refusing the temp root: too many symlinks", given, ELOOP);
     char buf[4096];
     const ssize_t n = ::readlink(next.c_str(), buf, sizeof buf);
@@ -153,24 +157,28 @@ resolved_root resolve_root(const fs::path& base_dir) {
       if (ec) throw_error("no usable system temp directory (TMPDIR, TMP, TEMP, TEMPDIR or /tmp)", tmp, ec);
       root = tmp / ("tempfm-" + std::to_string(::geteuid()));
     }
-    ensure_private_dir(root);
   } else {
     root = fs::absolute(base_dir);
-    // Before anything is created: the symlinks on the way, and the directories that exist.
-    check_symlinks_on_the_way(root);
-    fs::path existing = root;
-    struct stat st;
-    while (::lstat(existing.c_str(), &st) != 0 && errno == ENOENT && existing.has_parent_path() && existing != "/")
-      existing = existing.parent_path();
-    boost::system::error_code pec;
-    const fs::path canon_existing = canonical_dir(existing, pec);
-    if (!pec && existing != root) check_safe_path(canon_existing, false);
-    ensure_usable_dir(root);
   }
+  // Before anything is created: the symlinks on the way, and the directories that exist.
+  check_symlinks_on_the_way(root);
+  fs::path existing = root;
+  struct stat st;
+  while (::lstat(existing.c_str(), &st) != 0 && errno == ENOENT && existing.has_parent_path() && existing != "/")
+    existing = existing.parent_path();
+  boost::system::error_code pec;
+  const fs::path canon_existing = canonical_dir(existing, pec);
+  if (!pec && existing != root) check_safe_path(canon_existing, false);
+  if (base_dir.empty())
+    ensure_private_dir(root);
+  else
+    ensure_usable_dir(root);
+  // And again on what exists now: nobody may have planted anything on the way meanwhile.
+  check_symlinks_on_the_way(root);
   boost::system::error_code ec;
   fs::path canon = canonical_dir(root, ec);
   if (ec) throw_error("cannot resolve the temp root", root, ec);
-  if (!base_dir.empty()) check_safe_path(canon, true);
+  check_safe_path(canon, true);
   errno = 0;
   long name_max = ::pathconf(canon.c_str(), _PC_NAME_MAX);
   if (name_max <= 0) name_max = NAME_MAX;

@@ -36,10 +36,13 @@ class fd_guard {
 // Gives the directory `name` in `parent_fd` mode 0700 without following a symlink: an O_PATH
 // descriptor opened with O_NOFOLLOW|O_DIRECTORY pins the directory itself, and chmod goes through
 // /proc/self/fd to exactly that inode (as glibc's fchmodat(AT_SYMLINK_NOFOLLOW) does).
-int chmod_dir_nofollow(int parent_fd, const char* name) noexcept {
+int chmod_dir_nofollow(int parent_fd, const char* name, bool& mount) noexcept {
   int fd = ::openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno;
   fd_guard g(fd);
+  // Another mount's directory is not ours to re-mode (nor to empty): say so before touching it.
+  mount = is_mount_point(parent_fd, fd);
+  if (mount) return EBUSY;
   char proc[64];
   std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
   if (::chmod(proc, S_IRWXU) == 0) return 0;
@@ -51,12 +54,13 @@ int chmod_dir_nofollow(int parent_fd, const char* name) noexcept {
 
 // Opens the directory `name` in parent_fd for reading without following a symlink. When it is
 // not readable or searchable, gives it 0700 and tries once more. Returns the fd or -errno.
-int open_dir(int parent_fd, const char* name) noexcept {
+// `mount` is set when it found a mount point instead (-EBUSY).
+int open_dir(int parent_fd, const char* name, bool& mount) noexcept {
   const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   int fd = ::openat(parent_fd, name, flags);
   if (fd >= 0) return fd;
   if (errno != EACCES) return -errno;
-  if (int err = chmod_dir_nofollow(parent_fd, name)) return -err;
+  if (int err = chmod_dir_nofollow(parent_fd, name, mount)) return -err;
   fd = ::openat(parent_fd, name, flags);
   return fd >= 0 ? fd : -errno;
 }
@@ -138,10 +142,11 @@ class remover {
   // Pushes a frame for directory `name` in parent_fd. Returns false when it was not a directory
   // any more (it was swapped; it has then been unlinked as what it now is) or could not be opened.
   bool push(int parent_fd, const std::string& name, const std::string& path) {
-    int fd = open_dir(parent_fd, name.c_str());
-    if (fd >= 0 && is_mount_point(parent_fd, fd)) {
+    bool mount = false;
+    int fd = open_dir(parent_fd, name.c_str(), mount);
+    if (mount || (fd >= 0 && is_mount_point(parent_fd, fd))) {
       // Another filesystem (or a bind mount) lives here: never emptied, only reported.
-      ::close(fd);
+      if (fd >= 0) ::close(fd);
       if (!r_.ec) {
         r_.ec = error_code(EBUSY, system_category());
         r_.failed_path = path;

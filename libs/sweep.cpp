@@ -88,19 +88,14 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   } gb{*reg, adopted_blocks};
   // A bounded sweep also looks at a bounded number of blocks (a block holds up to 63 entries).
   const std::uint32_t scan = opt.limit ? static_cast<std::uint32_t>(std::min<std::size_t>(opt.limit, 1u << 16)) : 0;
-  for (const detail::block_info& b : reg->blocks(scan)) {
+  const std::vector<detail::block_info> blocks = reg->blocks(scan);
+  adopted_blocks.reserve(blocks.size());
+  for (const detail::block_info& b : blocks) {
     if (budget == 0) break;
     if (b.mine || (b.alive && !opt.all)) continue;  // ours: removed through our own handles
     const bool adopted = !b.alive && !opt.dry_run && reg->adopt(b);
     if (!b.alive && !opt.dry_run && !adopted) continue;  // another sweeper has it, or it is alive after all
-    if (adopted) {
-      try {
-        adopted_blocks.push_back(b.block);
-      } catch (...) {
-        reg->drop_adopted({b.block});
-        throw;
-      }
-    }
+    if (adopted) adopted_blocks.push_back(b.block);  // reserved: never throws
     std::vector<detail::raw_entry> entries = reg->entries_of(b, adopted);
     for (detail::raw_entry& r : entries) {
       const auto created = std::chrono::system_clock::time_point(

@@ -76,10 +76,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
         reg->add((root / ("f" + std::to_string(i))).string(), boost_tempfm::entry_type::file, f::flag_created);
       reg->add((root / std::string(300, 'l')).string(), boost_tempfm::entry_type::directory, f::flag_created);
       reg->add("/elsewhere/abs", boost_tempfm::entry_type::file, f::flag_identity, f::identity{1, 2, 3, 4, 5});
-      fs::copy_file(d::registry_dir_of(root) / "registry", seed, fs::copy_options::overwrite_existing);
+      fs::copy_file(d::registry_dir_of(root) / "registry.v2", seed, fs::copy_options::overwrite_existing);
     }
   }
-  file = d::registry_dir_of(root) / "registry";
+  file = d::registry_dir_of(root) / "registry.v2";
   return 0;
 }
 

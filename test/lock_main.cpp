@@ -19,6 +19,9 @@
 //                              and the registry then holds no entry
 //   exec-owner ROOT READY STAMP  make a temp file, write its path to READY, then exec
 //                              `tempfm_test_lock stamp STAMP` (the same pid, a new program)
+//   drop ROOT READY GO         make 200 temp files, write READY, wait for GO to exist, drop them all
+//                              and exit 0 (the tests hold the registry lock meanwhile)
+//   blocks ROOT                print the number of owned blocks in the registry
 //   craft ROOT READY WHAT...   record hostile entries as-is (WHAT: rel:NAME or abs:PATH), write
 //                              READY, hang (the tests SIGKILL it, then sweep)
 #include "libs/detail/byte_lock.hpp"
@@ -36,6 +39,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <boost_tempfm/temp_file.hpp>
+
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -102,7 +107,20 @@ int main(int argc, char** argv) {
     ::execl("/proc/self/exe", argv[0], "stamp", argv[4], static_cast<char*>(nullptr));
     return 97;
   }
+  if (mode == "drop" && argc >= 5) {
+    boost_tempfm::temp_file_manager m("drop_", root, boost_tempfm::startup_sweep::none);
+    std::vector<boost_tempfm::temp_file> files;
+    for (int i = 0; i < 200; ++i) files.push_back(m.create_temp_file());
+    write_line(argv[3], "ready");
+    while (::access(argv[4], F_OK) != 0) ::usleep(1000);
+    files.clear();  // 200 removals, blocks given back (or not, the lock being busy)
+    return 0;
+  }
   auto reg = d::registry::open(root);
+  if (mode == "blocks") {
+    std::cout << reg->blocks().size() << "\n";
+    return 0;
+  }
   if (mode == "wait" && argc >= 4) {
     reg->with_lock([&] { write_line(argv[3], std::to_string(monotonic_ns())); });
     return 0;

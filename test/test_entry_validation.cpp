@@ -61,7 +61,8 @@ BOOST_AUTO_TEST_CASE(crafted_entries_are_never_acted_on) {
       "rel:..", "rel:.", "rel:a/b", "rel:",  // relative: one plain name only
       "abs:/", "abs:" + canon.string(), "abs:" + canon.parent_path().string(), "abs:" + s.dir.string(),
       "abs:" + canon.string() + "/../y", "abs:" + s.dir.string() + "//y", "abs:" + regdir.string(),
-      "abs:" + (regdir / "locks").string(), "abs:relative/path"};
+      "abs:" + (regdir / "locks").string(), "abs:relative/path", "rel:" + regdir.filename().string(),
+      "rel:.tempfm-65534"};
   dead_owner_of(root, s.dir / "ready", crafted);
   captured_log log;
   tfm::sweep_report rep = tfm::sweep(canon);
@@ -74,6 +75,7 @@ BOOST_AUTO_TEST_CASE(crafted_entries_are_never_acted_on) {
   BOOST_TEST(read_file(s.dir / "work" / "beside") == "beside");
   BOOST_TEST(read_file(s.dir / "y" / "z") == "elsewhere");
   BOOST_TEST(fs::exists(regdir / "locks"));
+  BOOST_TEST(fs::exists(regdir / "registry.v2"));
   BOOST_TEST(log.str().find("ignoring a registry entry") != std::string::npos, log.str());
   BOOST_TEST(log.str().find("a relative path \"..\"") != std::string::npos, log.str());
   BOOST_TEST(log.str().find("a directory that contains the temp root") != std::string::npos, log.str());
@@ -122,4 +124,23 @@ BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed) {
   BOOST_TEST(rep.removed.size() == 3u);
   BOOST_TEST(rep.forgotten.empty());
   BOOST_TEST(!exists_nofollow(report));
+}
+
+BOOST_AUTO_TEST_CASE(a_swept_entry_of_an_owner_that_died_is_freed_with_its_block) {
+  // sweep --all removes a live owner's file and marks its entry; if the owner then dies before
+  // freeing it, the next sweep frees the entry and the block (nothing is left claimed for ever).
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  const pid_t holder = spawn(child_program(), {"hold", root.string(), (s.dir / "out").string(), (s.dir / "ready").string()});
+  BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
+  const fs::path canon = fs::canonical(root);
+  tfm::sweep_options all;
+  all.all = true;
+  BOOST_TEST(tfm::sweep(canon, all).removed.size() == 3u);
+  ::kill(holder, SIGKILL);
+  wait_for(holder);
+  (void)tfm::sweep(canon);
+  exec_result r = run_program(program("tempfm_test_lock"), {"blocks", root.string()});
+  BOOST_TEST(r.out == "0\n");
 }

@@ -228,3 +228,35 @@ BOOST_AUTO_TEST_CASE(an_execd_program_is_a_new_owner) {
   ::kill(pid, SIGKILL);
   wait_for(pid);
 }
+
+BOOST_AUTO_TEST_CASE(a_root_reached_by_another_path_keeps_its_owners_leases) {
+  // The root is renamed while its owner runs, and the owner then looks at it by its new path: one
+  // registry per registry directory, so the process never opens `locks` twice (closing a second
+  // descriptor would drop all its leases, and a sweep elsewhere would take its files).
+  scratch s;
+  const fs::path before = s.dir / "root", after = s.dir / "renamed";
+  fs::create_directories(before);
+  const fs::path made = s.dir / "made";
+  const pid_t owner = ::fork();
+  BOOST_REQUIRE(owner >= 0);
+  if (owner == 0) {
+    tfm::temp_file_manager m("alias_", before);
+    tfm::temp_file f = m.create_temp_file();
+    fs::rename(before, after);
+    (void)tfm::list_entries(after);  // opened and closed again by the new path
+    { tfm::temp_file_manager other("other_", after, tfm::startup_sweep::none); }
+    write_file(made.string() + ".tmp", (after / f.path().filename()).string());
+    fs::rename(made.string() + ".tmp", made);
+    for (;;) ::pause();
+  }
+  BOOST_REQUIRE(wait_for_file(made, 60));
+  const std::string path = read_file(made);
+  const fs::path canon = fs::canonical(after);
+  child_result r = run_forked([&] { return tfm::sweep(canon).removed.empty() ? 0 : 1; });  // another process
+  BOOST_TEST(r.exited_with(0), r.out);
+  BOOST_TEST(exists_nofollow(path), "the live owner's file was swept");
+  std::vector<tfm::registry_entry> es = entries_with(canon, path);
+  BOOST_TEST((!es.empty() && es[0].owner_alive));
+  ::kill(owner, SIGKILL);
+  wait_for(owner);
+}

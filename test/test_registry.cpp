@@ -97,7 +97,7 @@ std::size_t semaphores_in_dev_shm() {
 BOOST_AUTO_TEST_CASE(registry_reuses_its_space) {
   scratch s;
   tfm::temp_file_manager m("g_", s.dir / "root");
-  const fs::path file = tfm::registry_dir(m.base_dir()) / "registry";
+  const fs::path file = tfm::registry_dir(m.base_dir()) / "registry.v2";
   std::uintmax_t size_high = 0;
   {
     std::vector<tfm::temp_file> many;
@@ -135,11 +135,11 @@ BOOST_AUTO_TEST_CASE(registry_files_are_private_and_nothing_is_named_outside_the
     const fs::path dir = tfm::registry_dir(m.base_dir());
     BOOST_TEST(dir.filename().string() == ".tempfm-" + std::to_string(::geteuid()));
     BOOST_TEST(mode_of(dir) == 0700u);
-    BOOST_TEST(mode_of(dir / "registry") == 0600u);
+    BOOST_TEST(mode_of(dir / "registry.v2") == 0600u);
     BOOST_TEST(mode_of(dir / "locks") == 0600u);
     std::set<std::string> names;
     for (fs::directory_iterator it(dir), end; it != end; ++it) names.insert(it->path().filename().string());
-    BOOST_TEST((names == std::set<std::string>{"locks", "registry"}));
+    BOOST_TEST((names == std::set<std::string>{"locks", "registry.v2"}));
     // Two spellings of one root share one registry (and so one lock).
     tfm::temp_file_manager other("o_", s.dir / "." / "root" / ".." / "root/");
     BOOST_TEST(other.base_dir() == m.base_dir());  // one spelling: no trailing separator
@@ -195,8 +195,8 @@ BOOST_AUTO_TEST_CASE(a_registry_left_blank_by_a_dead_creator_is_initialised) {
   const fs::path dir = s.dir / "root" / (".tempfm-" + std::to_string(::geteuid()));
   fs::create_directories(dir);
   ::chmod(dir.c_str(), 0700);
-  write_file(dir / "registry", std::string(8192, '\0'));  // sized, never written
-  ::chmod((dir / "registry").c_str(), 0600);
+  write_file(dir / "registry.v2", std::string(8192, '\0'));  // sized, never written
+  ::chmod((dir / "registry.v2").c_str(), 0600);
   tfm::temp_file_manager m("b_", s.dir / "root");
   tfm::temp_file f = m.create_temp_file();
   BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);

@@ -10,14 +10,16 @@
 
 #include <signal.h>
 
+#include <cctype>
 #include <random>
+#include <sstream>
 
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
 
 namespace {
 
-fs::path registry_file(const fs::path& root) { return tfm::registry_dir(fs::canonical(root)) / "registry"; }
+fs::path registry_file(const fs::path& root) { return tfm::registry_dir(fs::canonical(root)) / "registry.v2"; }
 
 // A root whose registry holds 3 entries of a SIGKILLed process; returns their paths.
 std::vector<std::string> orphans(const fs::path& base, const fs::path& root) {
@@ -235,7 +237,8 @@ BOOST_AUTO_TEST_CASE(a_version_1_registry_is_migrated) {
   const std::vector<tfm::registry_entry> entries = tfm::list_entries(canon);
   BOOST_TEST(entries.size() == 2u);
   for (const tfm::registry_entry& e : entries) BOOST_TEST(!e.owner_alive);
-  BOOST_TEST(read_file(regdir / "registry").substr(0, 8) == "TEMPFMRG");
+  BOOST_TEST(!exists_nofollow(regdir / "registry"));  // carried over, then removed
+  BOOST_TEST(read_file(regdir / "registry.v2").substr(0, 8) == "TEMPFMRG");
   BOOST_TEST(!exists_nofollow(sem));
   BOOST_TEST(!exists_nofollow(regdir / "recover.lock"));
   tfm::sweep_report rep = tfm::sweep(canon);
@@ -243,4 +246,65 @@ BOOST_AUTO_TEST_CASE(a_version_1_registry_is_migrated) {
   BOOST_TEST(!exists_nofollow(root / "tempfm_0123456789abcdef.mkv"));
   BOOST_TEST(!exists_nofollow(s.dir / "outside"));
   BOOST_TEST(tfm::list_entries(canon).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_version_1_registry_of_a_live_process_is_left_alone) {
+  // A 0.1 process still runs on the root: its registry (and its file) stay as they are, for it.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  const fs::path canon = fs::canonical(root);
+  const fs::path regdir = tfm::registry_dir(canon);
+  fs::create_directories(regdir);
+  ::chmod(regdir.c_str(), 0700);
+  write_file(root / "tempfm_0123456789abcdef.mkv", "video");
+  std::string v1(64 * 128, '\0');
+  std::memcpy(&v1[0], "TEMPFMR1", 8);
+  const std::uint32_t version = 1, slot = 128, cap = 64;
+  std::memcpy(&v1[8], &version, 4);
+  std::memcpy(&v1[12], &slot, 4);
+  std::memcpy(&v1[16], &cap, 4);
+  v1_entry(v1, 1, "tempfm_0123456789abcdef.mkv", true, 0);
+  // Its owner: this very process, as 0.1 recorded it (pid, start time, boot id).
+  const std::uint32_t pid = static_cast<std::uint32_t>(::getpid());
+  const std::string stat = read_file("/proc/self/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22; ++i) fields >> field;
+  const std::uint64_t start = std::stoull(field);
+  const std::string boot = read_file("/proc/sys/kernel/random/boot_id");
+  std::uint8_t id[16] = {};
+  for (std::size_t i = 0, k = 0; i < boot.size() && k < 32; ++i) {
+    if (!std::isxdigit(static_cast<unsigned char>(boot[i]))) continue;
+    id[k / 2] = static_cast<std::uint8_t>(id[k / 2] | std::stoi(boot.substr(i, 1), nullptr, 16) << (k % 2 ? 0 : 4));
+    ++k;
+  }
+  char* s1 = &v1[128];
+  std::memcpy(s1 + 8, &pid, 4);
+  std::memcpy(s1 + 16, &start, 8);
+  std::memcpy(s1 + 24, id, 16);
+  {  // 0.1's checksum covers the owner: computed again
+
+    std::uint32_t h = 2166136261u;
+    auto fnv = [&](const char* p, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 16777619u;
+    };
+    fnv(s1 + 8, 4);
+    fnv(s1 + 12, 1);
+    fnv(s1 + 13, 1);
+    fnv(s1 + 14, 2);
+    fnv(s1 + 16, 8);
+    fnv(s1 + 24, 16);
+    fnv(s1 + 40, 8);
+    fnv("tempfm_0123456789abcdef.mkv", 27);
+    std::memcpy(s1 + 48, &h, 4);
+  }
+  write_file(regdir / "registry", v1);
+  ::chmod((regdir / "registry").c_str(), 0600);
+  const std::string before = read_file(regdir / "registry");
+  tfm::sweep_options full;
+  BOOST_TEST(tfm::sweep(canon, full).removed.empty());
+  { tfm::temp_file_manager m("v2_", root, tfm::startup_sweep::full); }
+  BOOST_TEST(read_file(root / "tempfm_0123456789abcdef.mkv") == "video");
+  BOOST_TEST((read_file(regdir / "registry") == before));  // never written by 0.2
 }

@@ -157,3 +157,28 @@ BOOST_AUTO_TEST_CASE(forked_siblings_exclude_each_other) {
   BOOST_TEST(r.exited_with(0), r.out << r.err);
   BOOST_TEST(r.out == "finished 4 entries 0\n");
 }
+
+BOOST_AUTO_TEST_CASE(removals_never_wait_for_a_stopped_holder) {
+  // Removing temp files takes no cross-process lock: with the registry lock held by another
+  // process for as long as the test lasts, 200 removals (which empty blocks a process would give
+  // back) and the exit still finish; the blocks are freed later by a sweep.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  const fs::path ready = s.dir / "ready", go = s.dir / "go", held = s.dir / "held";
+  const pid_t dropper = spawn(lock_program(), {"drop", root.string(), ready.string(), go.string()});
+  BOOST_REQUIRE(wait_for_file(ready, 60));
+  const pid_t holder = spawn(lock_program(), {"hold", root.string(), held.string()});
+  BOOST_REQUIRE(wait_for_file(held, 60));
+  ::kill(holder, SIGSTOP);  // and stopped, for good measure
+  write_file(go, "go");
+  const int st = wait_for(dropper);  // a hang here is the bug (ctest's timeout reports it)
+  BOOST_TEST((WIFEXITED(st) && WEXITSTATUS(st) == 0), "status " << st);
+  BOOST_TEST(listing(root).empty());
+  BOOST_TEST(try_lock(root) == 1);  // still the stopped holder's
+  ::kill(holder, SIGKILL);
+  wait_for(holder);
+  (void)tfm::sweep(fs::canonical(root));  // frees the dead dropper's empty blocks
+  exec_result r = run_program(lock_program(), {"blocks", root.string()});
+  BOOST_TEST(r.out == "0\n");
+}

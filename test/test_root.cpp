@@ -155,6 +155,24 @@ BOOST_AUTO_TEST_CASE(relative_base_dir_gives_absolute_paths) {
   BOOST_TEST(fs::exists(f.path()));
 }
 
+BOOST_AUTO_TEST_CASE(base_dir_through_a_symlink_in_a_directory_open_to_all_is_refused) {
+  // The symlink is ours, but it lies in a directory anyone can write (no sticky bit): anyone could
+  // replace it, so it is refused like the directory itself would be; nothing is created.
+  scratch s;
+  fs::create_directories(s.dir / "open");
+  ::chmod((s.dir / "open").c_str(), 0777);
+  fs::create_directories(s.dir / "safe");
+  fs::create_directory_symlink(s.dir / "safe", s.dir / "open" / "link");
+  try {
+    tfm::temp_file_manager m("p_", s.dir / "open" / "link");
+    BOOST_FAIL("a base_dir reached through a replaceable symlink must be refused");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(std::string(e.what()).find("writable by other users without the sticky bit") != std::string::npos,
+               e.what());
+  }
+  BOOST_TEST(fs::is_empty(s.dir / "safe"));
+}
+
 BOOST_AUTO_TEST_CASE(base_dir_that_is_a_file_is_refused) {
   scratch s;
   write_file(s.dir / "file", "x");

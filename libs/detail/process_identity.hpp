@@ -15,7 +15,7 @@ const std::array<std::uint8_t, 16>& boot_id();
 std::uint64_t pid_namespace() noexcept;
 
 // current_process().pid and .instance without copying the whole identity (hot paths).
-std::uint32_t current_pid();
+std::uint32_t current_pid() noexcept;
 std::uint64_t current_instance();
 
 // Called in the child after fork(): the cached identity of this process is no longer ours.

@@ -7,7 +7,7 @@
 // write and read entries in it. Nothing here touches a file, so the reader can be fuzzed on plain
 // memory (test/fuzz_registry.cpp).
 //
-// <root>/.tempfm-<uid>/registry is an array of 8 KiB blocks of 64 slots of 128 bytes, mapped
+// <root>/.tempfm-<uid>/registry.v2 is an array of 8 KiB blocks of 64 slots of 128 bytes, mapped
 // MAP_SHARED by every process using the root. Block 0 is the header. Every other block is free or
 // owned by one process, which holds a kernel lock on the block's lease byte of the `locks` file
 // while it owns the block (see registry.cpp): the owner alone writes the block's entries, so entries
@@ -191,9 +191,16 @@ bool mark_swept(const view& v, std::uint32_t head, std::uint32_t seen);
 // registry directory.
 std::string path_problem(const entry_data& e, const std::string& root, const std::string& registry_dir);
 
-// Entries of a version-1 registry (the format of boost_tempfm 0.1.0), with intact chains and
-// checksums, as absolute paths under root. Reads any bytes safely.
-std::vector<entry_data> read_v1(const unsigned char* data, std::size_t size, const std::string& root);
+// An entry of a version-1 registry (the format of boost_tempfm 0.1.0) and its owner as 0.1
+// recorded it.
+struct v1_entry {
+  entry_data e;  // stored: an absolute path
+  std::uint32_t pid = 0;
+  std::uint64_t start_time = 0;  // /proc/PID/stat field 22
+  std::uint8_t boot_id[16] = {};
+};
+// The entries of a version-1 registry with intact chains and checksums. Reads any bytes safely.
+std::vector<v1_entry> read_v1(const unsigned char* data, std::size_t size, const std::string& root);
 
 }  // namespace format
 }  // namespace detail

@@ -9,6 +9,8 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -104,12 +106,18 @@ class registry {
   std::uint64_t file_size();
 
   // For the fork handlers: lock and unlock this process's use; forget the parent's blocks in the child.
-  void lock_local() { mu_.lock(); }
-  void unlock_local() { mu_.unlock(); }
+  void lock_local() {
+    lock_mu_.lock();
+    mu_.lock();
+  }
+  void unlock_local() {
+    mu_.unlock();
+    lock_mu_.unlock();
+  }
   void after_fork_in_child() noexcept;
 
  private:
-  registry(boost::filesystem::path root, boost::filesystem::path dir);
+  registry(boost::filesystem::path root, boost::filesystem::path dir, std::string key);
   friend class registry_lock;
 
   struct own_block {
@@ -118,34 +126,50 @@ class registry {
     std::uint8_t free_idx[format::entry_slots];
   };
 
-  format::view mapped_view() const noexcept { return format::view{map_, mapped_}; }
+  format::view mapped_view() const noexcept {
+    return format::view{map_, mapped_.load(std::memory_order_acquire)};
+  }
   void map_to(std::uint32_t blocks);      // maps the file up to `blocks` (never unmaps)
   void map_current();                     // maps what the header says, checked against the file size
+  // Once, before first use (registry lock taken here): the file is the one named (a migration may
+  // have renamed another in), the header is checked, a version-1 registry migrated.
+  void prepare();
   // Registry lock held: checks the header, and rewrites it in place if broken (never shrinking the
-  // file others have mapped); initialises a new file; migrates a version-1 file.
+  // file others have mapped); initialises a new file.
   void check_header();
-  std::uint32_t take_slots(std::uint32_t n, std::uint32_t* out);  // mu_ held
-  void give_slot(std::uint32_t slot) noexcept;                    // mu_ held
-  void claim_block();                                             // mu_ held
-  // Registry lock held: a free block (grown if none), storage reserved and zeroed; leased if asked.
+  // mu_ held: n slots of one block of ours; false if no block has n free slots.
+  bool take_slots(std::uint32_t n, std::uint32_t* out);
+  void give_slot(std::uint32_t slot) noexcept;  // mu_ held
+  // Claims a block (mu_ not held: it may wait for the registry lock).
+  void claim_block();
+  // Registry lock and mu_ held: a free block (grown if none), storage zeroed; leased if asked.
   std::uint32_t take_free_block(bool lease);
-  // Registry lock held, at open: converts a version-1 file (dir_fd: the registry directory).
-  void migrate_v1(int dir_fd);
-  void release_blocks(std::vector<std::uint32_t> blocks) noexcept;  // mu_ held
+  // Registry lock held, at open: a version-1 registry whose owners are all gone is carried over.
+  void migrate_v1();
+  // mu_ held: frees the blocks and gives their leases back, if the registry lock can be had at
+  // once (true); else nothing changes (a stopped holder must not stall a removal).
+  bool release_blocks(std::vector<std::uint32_t>& blocks) noexcept;
+  // mu_ held, in a block this process adopted: frees swept heads and continuation slots that no
+  // live head reaches (left by an owner killed halfway); true if the block is empty then.
+  bool tidy_adopted(std::uint32_t block) noexcept;
   bool mine(std::uint32_t block) const noexcept;
 
   const boost::filesystem::path root_;
   const boost::filesystem::path dir_;
 
  public:
-  const std::string key;  // root_, for the cache of open registries
+  const std::string key;  // the registry directory's device and inode: one registry per directory
 
  private:
+  int dir_fd_ = -1;        // the registry directory
   int reg_fd_ = -1;        // the registry file
   int locks_fd_ = -1;      // the locks file: one descriptor per process and root, see byte_lock.hpp
   unsigned char* map_ = nullptr;  // a reservation of max_blocks blocks; the file mapped at its start
-  std::uint32_t mapped_ = 0;      // blocks mapped
-  std::mutex mu_;                 // this process's use of the registry
+  std::atomic<std::uint32_t> mapped_{0};  // blocks mapped (only grows)
+  std::mutex map_mu_;                     // growing the mapping
+  std::mutex lock_mu_;    // this process's use of the registry lock (threads share POSIX locks)
+  std::atomic<bool> prepared_{false};
+  std::mutex mu_;         // this process's blocks and entries; never held while waiting for the lock
   std::vector<own_block> own_;            // blocks this process owns
   std::vector<std::int32_t> own_index_;   // block -> index in own_, -1: not ours
   std::vector<std::uint32_t> avail_;      // indices in own_ of blocks with free slots
@@ -153,16 +177,20 @@ class registry {
   std::set<std::uint32_t> adopted_;       // dead owners' blocks this process is sweeping
 };
 
-// Holds the registry lock (the in-process mutex must be held by the caller).
+// Holds the registry lock: this process's lock_mu_, then byte 0 of `locks`. wait=false: only if
+// both are free at once (held() says).
 class registry_lock {
  public:
-  explicit registry_lock(registry& r);
+  explicit registry_lock(registry& r, bool wait = true);
   ~registry_lock();
   registry_lock(const registry_lock&) = delete;
   registry_lock& operator=(const registry_lock&) = delete;
+  bool held() const noexcept { return held_; }
 
  private:
   registry& r_;
+  std::unique_lock<std::mutex> local_;
+  bool held_ = false;
 };
 
 // Test hook: called right after the registry lock is taken (true) and right before it is given
