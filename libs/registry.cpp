@@ -28,7 +28,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace boost_tempfm {
@@ -40,11 +39,6 @@ using namespace format;
 void (*registry_lock_hook)(bool taken) = nullptr;
 
 namespace {
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 block_owner me_as_owner() {
   const owner_id self = current_process();
@@ -178,7 +172,7 @@ std::uint32_t registry::take_free_block(bool lease) {
   for (std::uint32_t i = 1; i < block_slots; ++i) {
     entry_slot& es = v.slot(b * block_slots + i);
     const std::uint32_t seen = es.state.load(std::memory_order_relaxed);
-    es.state.exchange((((seen >> 2) + 1) << 2) | slot_free, std::memory_order_acq_rel);
+    es.state.exchange(next_state(seen, slot_free), std::memory_order_acq_rel);
     std::memset(reinterpret_cast<unsigned char*>(&es) + sizeof es.state, 0, slot_bytes - sizeof es.state);
   }
   h.claim_hint = b + 1;
@@ -475,7 +469,7 @@ void registry::forget_adopted(const raw_entry& e) noexcept {
     return;
   }
   std::uint32_t seen = e.state;
-  v.slot(e.slot).state.compare_exchange_strong(seen, (((seen >> 2) + 1) << 2) | slot_free);
+  v.slot(e.slot).state.compare_exchange_strong(seen, next_state(seen, slot_free));
 }
 
 bool registry::tidy_adopted(std::uint32_t block) noexcept {
@@ -503,7 +497,7 @@ bool registry::tidy_adopted(std::uint32_t block) noexcept {
     if ((seen & 3u) == slot_cont && !reached[i]) {
       // A continuation no head reaches: its owner died between writing it and publishing the
       // head, or while freeing the chain.
-      state.exchange((((seen >> 2) + 1) << 2) | slot_free, std::memory_order_acq_rel);
+      state.exchange(next_state(seen, slot_free), std::memory_order_acq_rel);
       continue;
     }
     empty = empty && (seen & 3u) == slot_free;
@@ -537,16 +531,6 @@ void registry::with_lock(const std::function<void()>& f) {
   std::lock_guard<std::mutex> g(mu_);
   registry_lock lk(*this);
   f();
-}
-
-std::uint64_t registry::allocated_bytes() {
-  struct stat st;
-  return ::fstat(reg_fd_, &st) == 0 ? std::uint64_t(st.st_blocks) * 512u : 0u;
-}
-
-std::uint64_t registry::file_size() {
-  struct stat st;
-  return ::fstat(reg_fd_, &st) == 0 ? std::uint64_t(st.st_size) : 0u;
 }
 
 void registry::after_fork_in_child() noexcept {

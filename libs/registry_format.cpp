@@ -3,6 +3,7 @@
 #include "detail/registry_format.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace boost_tempfm {
@@ -73,8 +74,6 @@ std::uint32_t owner_checksum(const block_owner& o, std::int64_t claimed_ns) {
   return k.value() | 1u;  // never 0: a zeroed header never passes
 }
 
-std::uint32_t next_state(std::uint32_t old, std::uint32_t state) { return (((old >> 2) + 1) << 2) | state; }
-
 // A continuation slot must be an entry slot of the head's own block (chains never leave a block:
 // whoever frees one writes only into the block it owns or adopted).
 bool valid_cont(const view& v, std::uint32_t head, std::uint32_t s) {
@@ -87,6 +86,11 @@ std::uint32_t slots_for(std::size_t len) {
   return len <= head_path_bytes
              ? 1u
              : 1u + static_cast<std::uint32_t>((len - head_path_bytes + cont_path_bytes - 1) / cont_path_bytes);
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 void init_header(header& h, std::uint32_t blocks) {

@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -115,11 +114,6 @@ struct registry_deleter {
     cache_cv().notify_all();
   }
 };
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::uint64_t fnv1a64(const std::string& s) {
   std::uint64_t h = 14695981039346656037ull;

@@ -172,19 +172,38 @@ BOOST_AUTO_TEST_CASE(headers_broken_while_8_processes_have_the_registry_mapped) 
 }
 
 namespace {
-// A slot of a version-1 registry (boost_tempfm 0.1.0) holding one entry.
-void v1_entry(std::string& file, std::size_t slot, const std::string& stored, bool relative, std::uint8_t type) {
+// A process as boost_tempfm 0.1.0 recorded it; by default one of another boot (gone).
+struct v1_owner {
+  std::uint32_t pid = 999999;
+  std::uint64_t start_time = 1;
+  std::uint8_t boot_id[16] = {};
+};
+
+// An empty version-1 registry (boost_tempfm 0.1.0) of 64 slots.
+std::string v1_registry() {
+  std::string v1(64 * 128, '\0');
+  std::memcpy(&v1[0], "TEMPFMR1", 8);
+  const std::uint32_t version = 1, slot = 128, cap = 64;
+  std::memcpy(&v1[8], &version, 4);
+  std::memcpy(&v1[12], &slot, 4);
+  std::memcpy(&v1[16], &cap, 4);
+  return v1;
+}
+
+// A slot of a version-1 registry holding one entry, with 0.1's checksum (which covers the owner).
+void v1_entry(std::string& file, std::size_t slot, const std::string& stored, bool relative, std::uint8_t type,
+              const v1_owner& owner = {}) {
   char* s = &file[slot * 128];
-  const std::uint32_t state = 1, pid = 999999;
+  const std::uint32_t state = 1;
   const std::uint16_t len = static_cast<std::uint16_t>(stored.size());
-  const std::uint64_t start = 1;
   const std::int64_t created = 1;
   std::memcpy(s, &state, 4);
-  std::memcpy(s + 8, &pid, 4);
+  std::memcpy(s + 8, &owner.pid, 4);
   s[12] = static_cast<char>(type);
   s[13] = relative ? 1 : 0;
   std::memcpy(s + 14, &len, 2);
-  std::memcpy(s + 16, &start, 8);
+  std::memcpy(s + 16, &owner.start_time, 8);
+  std::memcpy(s + 24, owner.boot_id, 16);
   std::memcpy(s + 40, &created, 8);
   std::memcpy(s + 56, stored.data(), stored.size());
   std::uint32_t h = 2166136261u;
@@ -201,6 +220,25 @@ void v1_entry(std::string& file, std::size_t slot, const std::string& stored, bo
   fnv(stored.data(), stored.size());
   std::memcpy(s + 48, &h, 4);
 }
+
+// This process, as 0.1 would have recorded it (pid, start time from /proc, boot id).
+v1_owner this_process_as_v1() {
+  v1_owner o;
+  o.pid = static_cast<std::uint32_t>(::getpid());
+  const std::string stat = read_file("/proc/self/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22; ++i) fields >> field;
+  o.start_time = std::stoull(field);
+  const std::string boot = read_file("/proc/sys/kernel/random/boot_id");
+  for (std::size_t i = 0, k = 0; i < boot.size() && k < 32; ++i) {
+    if (!std::isxdigit(static_cast<unsigned char>(boot[i]))) continue;
+    o.boot_id[k / 2] =
+        static_cast<std::uint8_t>(o.boot_id[k / 2] | std::stoi(boot.substr(i, 1), nullptr, 16) << (k % 2 ? 0 : 4));
+    ++k;
+  }
+  return o;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_version_1_registry_is_migrated) {
@@ -215,12 +253,7 @@ BOOST_AUTO_TEST_CASE(a_version_1_registry_is_migrated) {
   ::chmod(regdir.c_str(), 0700);
   write_file(root / "tempfm_0123456789abcdef.mkv", "video");
   write_file(s.dir / "outside", "out");
-  std::string v1(64 * 128, '\0');
-  std::memcpy(&v1[0], "TEMPFMR1", 8);
-  const std::uint32_t version = 1, slot = 128, cap = 64;
-  std::memcpy(&v1[8], &version, 4);
-  std::memcpy(&v1[12], &slot, 4);
-  std::memcpy(&v1[16], &cap, 4);
+  std::string v1 = v1_registry();
   v1_entry(v1, 1, "tempfm_0123456789abcdef.mkv", true, 0);
   v1_entry(v1, 2, (s.dir / "outside").string(), false, 0);
   write_file(regdir / "registry", v1);
@@ -258,47 +291,8 @@ BOOST_AUTO_TEST_CASE(a_version_1_registry_of_a_live_process_is_left_alone) {
   fs::create_directories(regdir);
   ::chmod(regdir.c_str(), 0700);
   write_file(root / "tempfm_0123456789abcdef.mkv", "video");
-  std::string v1(64 * 128, '\0');
-  std::memcpy(&v1[0], "TEMPFMR1", 8);
-  const std::uint32_t version = 1, slot = 128, cap = 64;
-  std::memcpy(&v1[8], &version, 4);
-  std::memcpy(&v1[12], &slot, 4);
-  std::memcpy(&v1[16], &cap, 4);
-  v1_entry(v1, 1, "tempfm_0123456789abcdef.mkv", true, 0);
-  // Its owner: this very process, as 0.1 recorded it (pid, start time, boot id).
-  const std::uint32_t pid = static_cast<std::uint32_t>(::getpid());
-  const std::string stat = read_file("/proc/self/stat");
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  for (int i = 3; i <= 22; ++i) fields >> field;
-  const std::uint64_t start = std::stoull(field);
-  const std::string boot = read_file("/proc/sys/kernel/random/boot_id");
-  std::uint8_t id[16] = {};
-  for (std::size_t i = 0, k = 0; i < boot.size() && k < 32; ++i) {
-    if (!std::isxdigit(static_cast<unsigned char>(boot[i]))) continue;
-    id[k / 2] = static_cast<std::uint8_t>(id[k / 2] | std::stoi(boot.substr(i, 1), nullptr, 16) << (k % 2 ? 0 : 4));
-    ++k;
-  }
-  char* s1 = &v1[128];
-  std::memcpy(s1 + 8, &pid, 4);
-  std::memcpy(s1 + 16, &start, 8);
-  std::memcpy(s1 + 24, id, 16);
-  {  // 0.1's checksum covers the owner: computed again
-
-    std::uint32_t h = 2166136261u;
-    auto fnv = [&](const char* p, std::size_t n) {
-      for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 16777619u;
-    };
-    fnv(s1 + 8, 4);
-    fnv(s1 + 12, 1);
-    fnv(s1 + 13, 1);
-    fnv(s1 + 14, 2);
-    fnv(s1 + 16, 8);
-    fnv(s1 + 24, 16);
-    fnv(s1 + 40, 8);
-    fnv("tempfm_0123456789abcdef.mkv", 27);
-    std::memcpy(s1 + 48, &h, 4);
-  }
+  std::string v1 = v1_registry();
+  v1_entry(v1, 1, "tempfm_0123456789abcdef.mkv", true, 0, this_process_as_v1());  // its owner runs
   write_file(regdir / "registry", v1);
   ::chmod((regdir / "registry").c_str(), 0600);
   const std::string before = read_file(regdir / "registry");

@@ -154,8 +154,13 @@ struct view {
 };
 
 inline std::uint32_t block_of(std::uint32_t slot) { return slot / block_slots; }
+// The state word that follows `old` with `state`: the sequence counts every change.
+inline std::uint32_t next_state(std::uint32_t old, std::uint32_t state) { return (((old >> 2) + 1) << 2) | state; }
 // Slots an entry whose stored path has len bytes needs.
 std::uint32_t slots_for(std::size_t len);
+
+// Wall-clock time in ns since the epoch, as entries and blocks record it.
+std::int64_t now_ns();
 
 // The header of a new registry of `blocks` blocks.
 void init_header(header& h, std::uint32_t blocks);

@@ -101,9 +101,6 @@ class registry {
 
   // Runs f while holding the registry lock (tests use it to die or stop while holding it).
   void with_lock(const std::function<void()>& f);
-  // Bytes the registry file occupies on its filesystem (allocated blocks), and its size.
-  std::uint64_t allocated_bytes();
-  std::uint64_t file_size();
 
   // For the fork handlers: lock and unlock this process's use; forget the parent's blocks in the child.
   void lock_local() {
@@ -131,8 +128,8 @@ class registry {
   }
   void map_to(std::uint32_t blocks);      // maps the file up to `blocks` (never unmaps)
   void map_current();                     // maps what the header says, checked against the file size
-  // Once, before first use (registry lock taken here): the file is the one named (a migration may
-  // have renamed another in), the header is checked, a version-1 registry migrated.
+  // Once, before first use (registry lock taken here): a version-1 registry whose owners are gone
+  // is carried over, and the header is checked (initialised, or repaired in place).
   void prepare();
   // Registry lock held: checks the header, and rewrites it in place if broken (never shrinking the
   // file others have mapped); initialises a new file.
