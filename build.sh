@@ -15,7 +15,8 @@ OUT=${OUT:-$SRC/out}
 JOBS=${JOBS:-2}
 
 PACKAGES="g++ make cmake clang libclang-rt-dev libboost1.81-dev libboost-filesystem1.81-dev libboost-log1.81-dev
-  libboost-test1.81-dev libboost-program-options1.81-dev libboost1.81-tools-dev"
+  libboost-test1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev libboost-iostreams1.81-dev
+  libboost1.81-tools-dev pkgconf dpkg-dev debootstrap"
 
 deps() {
   local missing=()
