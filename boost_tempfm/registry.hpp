@@ -99,6 +99,13 @@ BOOST_TEMPFM_DECL std::vector<registry_entry> list_entries(const boost::filesyst
 // opened.
 BOOST_TEMPFM_DECL sweep_report sweep(const boost::filesystem::path& root, const sweep_options& opt = {});
 
+// The root a manager made without a base_dir uses (not created here): $BOOST_TEMPFM_ROOT, else
+// <system temp dir>/tempfm-<euid>, where the system temp dir is the first of $TMPDIR, $TMP, $TEMP,
+// $TEMPDIR that is set and not empty, else /tmp. An empty variable counts as unset. Fails (naming
+// the directory) when the system temp dir is not a directory.
+BOOST_TEMPFM_DECL boost::filesystem::path default_root();
+BOOST_TEMPFM_DECL boost::filesystem::path default_root(boost::system::error_code& ec) noexcept;
+
 // Where the registry of `root` keeps its files: <root>/.tempfm-<uid>.
 BOOST_TEMPFM_DECL boost::filesystem::path registry_dir(const boost::filesystem::path& root);
 

@@ -4,6 +4,8 @@
 
 #include "detail/errors.hpp"
 
+#include <boost_tempfm/registry.hpp>
+
 #include <boost/filesystem/operations.hpp>
 
 #include <sys/stat.h>
@@ -14,6 +16,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -148,15 +151,7 @@ fs::path canonical_dir(const fs::path& p, boost::system::error_code& ec) {
 resolved_root resolve_root(const fs::path& base_dir) {
   fs::path root;
   if (base_dir.empty()) {
-    const char* env = std::getenv(root_env);
-    if (env && *env) {
-      root = fs::absolute(fs::path(env));
-    } else {
-      boost::system::error_code ec;
-      fs::path tmp = fs::temp_directory_path(ec);
-      if (ec) throw_error("no usable system temp directory (TMPDIR, TMP, TEMP, TEMPDIR or /tmp)", tmp, ec);
-      root = tmp / ("tempfm-" + std::to_string(::geteuid()));
-    }
+    root = boost_tempfm::default_root();
   } else {
     root = fs::absolute(base_dir);
   }
@@ -186,4 +181,58 @@ resolved_root resolve_root(const fs::path& base_dir) {
 }
 
 }  // namespace detail
+
+namespace {
+
+namespace fs = boost::filesystem;
+
+// One implementation of default_root(): on failure sets *ec, or throws when ec is null.
+fs::path default_root_impl(boost::system::error_code* ec) {
+  fs::path p;
+  int err = 0;
+  const char* what = "BOOST_TEMPFM_ROOT cannot be made absolute";
+  if (const char* env = std::getenv(detail::root_env); env && *env) {
+    p = env;
+  } else {
+    what = "no usable system temp directory (TMPDIR, TMP, TEMP, TEMPDIR or /tmp)";
+    p = "/tmp";
+    for (const char* var : {"TMPDIR", "TMP", "TEMP", "TEMPDIR"}) {
+      const char* v = std::getenv(var);
+      if (v && *v) {  // an empty variable is unset
+        p = v;
+        break;
+      }
+    }
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0)
+      err = errno;
+    else if (!S_ISDIR(st.st_mode))
+      err = ENOTDIR;
+    if (!err) p /= "tempfm-" + std::to_string(::geteuid());
+  }
+  boost::system::error_code aec;
+  if (!err) {
+    p = fs::absolute(p, aec);
+    if (aec) err = aec.value();
+  }
+  if (!err) return p;
+  if (!ec) detail::throw_errno(what, p, err);
+  ec->assign(err, boost::system::system_category());
+  return {};
+}
+
+}  // namespace
+
+fs::path default_root() { return default_root_impl(nullptr); }
+
+fs::path default_root(boost::system::error_code& ec) noexcept {
+  ec.clear();
+  try {
+    return default_root_impl(&ec);
+  } catch (const std::bad_alloc&) {
+    ec = boost::system::errc::make_error_code(boost::system::errc::not_enough_memory);
+    return {};
+  }
+}
+
 }  // namespace boost_tempfm

@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE test_root
 #include "support.hpp"
 
+#include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>
 
 #include <cstdlib>
@@ -14,21 +15,26 @@ namespace tfm = boost_tempfm;
 namespace {
 
 // Points the system temp dir at a scratch dir, without BOOST_TEMPFM_ROOT, for one test.
+// (TMP, TEMP and TEMPDIR are unset for the test too: the system temp dir's fallbacks.)
 struct env_guard {
-  std::string old_tmpdir, old_root;
-  bool had_tmpdir, had_root;
+  static constexpr const char* vars[] = {"TMPDIR", "TMP", "TEMP", "TEMPDIR", "BOOST_TEMPFM_ROOT"};
+  std::string old[5];
+  bool had[5];
   env_guard() {
-    const char* t = std::getenv("TMPDIR");
-    const char* r = std::getenv("BOOST_TEMPFM_ROOT");
-    had_tmpdir = t != nullptr;
-    had_root = r != nullptr;
-    if (t) old_tmpdir = t;
-    if (r) old_root = r;
-    ::unsetenv("BOOST_TEMPFM_ROOT");
+    for (int i = 0; i < 5; ++i) {
+      const char* v = std::getenv(vars[i]);
+      had[i] = v != nullptr;
+      if (v) old[i] = v;
+      if (i > 0) ::unsetenv(vars[i]);
+    }
   }
   ~env_guard() {
-    if (had_tmpdir) ::setenv("TMPDIR", old_tmpdir.c_str(), 1); else ::unsetenv("TMPDIR");
-    if (had_root) ::setenv("BOOST_TEMPFM_ROOT", old_root.c_str(), 1); else ::unsetenv("BOOST_TEMPFM_ROOT");
+    for (int i = 0; i < 5; ++i) {
+      if (had[i])
+        ::setenv(vars[i], old[i].c_str(), 1);
+      else
+        ::unsetenv(vars[i]);
+    }
   }
 };
 
@@ -212,4 +218,42 @@ BOOST_AUTO_TEST_CASE(bad_tmpdir_is_a_clear_error) {
   env_guard g;
   ::setenv("TMPDIR", (s.dir / "missing").c_str(), 1);
   BOOST_CHECK_THROW(tfm::temp_file_manager m, fs::filesystem_error);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_variable_is_unset) {
+  // TMPDIR= (empty) is common in scripts: the next variable, then /tmp, as if it were not there.
+  scratch s;
+  env_guard g;
+  const std::string uid = std::to_string(::geteuid());
+  ::setenv("TMPDIR", "", 1);
+  BOOST_TEST(tfm::default_root() == fs::path("/tmp") / ("tempfm-" + uid));
+  ::setenv("TMP", s.dir.c_str(), 1);
+  BOOST_TEST(tfm::default_root() == s.dir / ("tempfm-" + uid));
+  ::setenv("BOOST_TEMPFM_ROOT", "", 1);
+  {
+    tfm::temp_file_manager m;  // the default root, under TMP
+    BOOST_TEST(m.create_temp_file().path().parent_path() == s.dir / ("tempfm-" + uid));
+  }
+  ::setenv("BOOST_TEMPFM_ROOT", (s.dir / "explicit").c_str(), 1);
+  BOOST_TEST(tfm::default_root() == s.dir / "explicit");
+}
+
+BOOST_AUTO_TEST_CASE(a_temp_dir_that_is_not_a_directory_is_named) {
+  scratch s;
+  env_guard g;
+  write_file(s.dir / "file", "x");
+  ::setenv("TMPDIR", (s.dir / "file").c_str(), 1);
+  boost::system::error_code ec;
+  BOOST_TEST(tfm::default_root(ec).empty());
+  BOOST_TEST(ec.value() == ENOTDIR);
+  try {
+    tfm::temp_file_manager m;
+    BOOST_FAIL("a TMPDIR that is a file must be refused");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(std::string(e.what()).find((s.dir / "file").string()) != std::string::npos, e.what());
+    BOOST_TEST(e.code().value() == ENOTDIR);
+  }
+  ::setenv("TMPDIR", (s.dir / "missing").c_str(), 1);
+  BOOST_TEST(tfm::default_root(ec).empty());
+  BOOST_TEST(ec.value() == ENOENT);
 }
