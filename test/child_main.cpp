@@ -149,6 +149,14 @@ int churn(const fs::path& root, int n, const fs::path& out) {
 }
 
 int marker_fd = -1;
+int pong_fd = -1;
+// SIGUSR1 is the tests' ping: a signal sent before it (a lower number, so delivered first when
+// both are pending) has been dealt with once "pong" is written.
+void pong_handler(int) {
+  const char msg[] = "pong\n";
+  ssize_t w = ::write(pong_fd, msg, sizeof msg - 1);
+  (void)w;
+}
 void app_handler(int) {
   const char msg[] = "chained\n";
   ssize_t w = ::write(marker_fd, msg, sizeof msg - 1);
@@ -158,8 +166,16 @@ void app_handler(int) {
 
 // install_signal_cleanup() scenarios: MODE dfl (no handler of the application), chain (the
 // application's SIGTERM handler writes MARKER and exits 42), ign (SIGHUP ignored), fork (a forked
-// child, whose pid is written first, gets the signal instead).
+// child, whose pid is written first, gets the signal instead; READY.child gets its wait status
+// once it has ended). SIGUSR1 appends "pong" to READY.pong (see pong_handler).
 int with_signals(const std::string& mode, const fs::path& root, const fs::path& ready) {
+  pong_fd = ::open((ready.string() + ".pong").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  {
+    struct sigaction a;
+    std::memset(&a, 0, sizeof a);
+    a.sa_handler = pong_handler;
+    ::sigaction(SIGUSR1, &a, nullptr);
+  }
   if (mode == "chain") {
     marker_fd = ::open((ready.string() + ".marker").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     struct sigaction a;
@@ -192,6 +208,13 @@ int with_signals(const std::string& mode, const fs::path& root, const fs::path& 
       << late.path().string() << "\n";
   }
   fs::rename(ready.string() + ".tmp", ready);
+  if (child) {
+    int st = 0;
+    while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
+    }
+    std::ofstream(ready.string() + ".child.tmp") << st << "\n";
+    fs::rename(ready.string() + ".child.tmp", ready.string() + ".child");
+  }
   for (;;) ::pause();
 }
 

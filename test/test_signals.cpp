@@ -75,8 +75,17 @@ BOOST_AUTO_TEST_CASE(chains_to_the_applications_handler) {
 BOOST_AUTO_TEST_CASE(an_ignored_signal_stays_ignored) {
   scenario sc("ign");
   ::kill(sc.pid, SIGHUP);
-  ::usleep(200000);
-  BOOST_TEST(::kill(sc.pid, 0) == 0);  // still running
+  // The ping comes after SIGHUP: once it is answered, SIGHUP has been dealt with.
+  ::kill(sc.pid, SIGUSR1);
+  int st = 0;
+  bool answered = false;
+  for (int i = 0; i < 12000 && !answered; ++i) {  // up to 60 s
+    answered = !read_file(sc.s.dir / "ready.pong").empty();
+    if (!answered && ::waitpid(sc.pid, &st, WNOHANG) != 0) break;  // ended: SIGHUP was not ignored
+    if (!answered) ::usleep(5000);
+  }
+  BOOST_TEST(answered, "status " << st);
+  BOOST_TEST(::waitpid(sc.pid, &st, WNOHANG) == 0);  // still running
   BOOST_TEST(sc.all_there());
   ::kill(sc.pid, SIGTERM);
   wait_for(sc.pid);
@@ -87,7 +96,10 @@ BOOST_AUTO_TEST_CASE(a_forked_child_never_removes_its_parents_files) {
   scenario sc("fork");
   BOOST_REQUIRE(sc.child > 0);
   ::kill(sc.child, SIGTERM);
-  ::usleep(200000);
+  // The parent writes the child's wait status once the child has ended.
+  BOOST_REQUIRE(wait_for_file(sc.s.dir / "ready.child", 60));
+  const int st = std::stoi(read_file(sc.s.dir / "ready.child"));
+  BOOST_TEST((WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM), "child status " << st);
   BOOST_TEST(sc.all_there());
   ::kill(sc.pid, SIGTERM);
   wait_for(sc.pid);
