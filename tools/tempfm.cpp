@@ -2,20 +2,24 @@
 // Distributed under the Boost Software License, Version 1.0.
 // tempfm: look at and clean a temp root shared by many processes.
 //
-//   tempfm ls    [--root DIR] [--json]
-//   tempfm du    [--root DIR]
-//   tempfm sweep [--root DIR] [--dry-run] [--all] [--older-than DURATION]
-//   tempfm run   [--root DIR] -- CMD ARGS...
+//   tempfm [--root DIR] ls    [--root DIR] [--json]
+//   tempfm [--root DIR] du    [--root DIR] [--json]
+//   tempfm [--root DIR] sweep [--root DIR] [--dry-run] [--all] [--older-than DURATION] [--json]
+//   tempfm [--root DIR] run   [--root DIR] [--] CMD ARGS...
+//   tempfm --version | --help
 //
-// Exit codes: 0 success; 1 some entries could not be removed (sweep); 2 usage (unknown
-// subcommand, bad option, bad duration); 3 bad root; run: CMD's status (128+N when killed by
-// signal N), 125 when tempfm itself failed, 126 CMD not executable, 127 CMD not found.
+// Exit codes: 0 success (also ls/du/sweep on a root that does not exist yet); 1 some entries could
+// not be removed (sweep); 2 usage (unknown command or option, unexpected argument, bad duration);
+// 3 bad root; run: CMD's status (128+N when killed by signal N), 125 when tempfm itself failed,
+// 126 CMD not executable, 127 CMD not found.
+// Arguments and help texts are in cli_args.cpp, escaping and JSON in cli_output.cpp.
+#include "cli.hpp"
+
 #include <boost_tempfm/tempfm.hpp>
 
 #include <boost/filesystem/operations.hpp>
-#include <boost/log/expressions.hpp>
-#include <boost/log/utility/setup/console.hpp>
-#include <boost/program_options.hpp>
+#include <boost/json/array.hpp>
+#include <boost/program_options/value_semantic.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -24,191 +28,86 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace fs = boost::filesystem;
+namespace json = boost::json;
 namespace po = boost::program_options;
 namespace tfm = boost_tempfm;
+using namespace tempfm_cli;
 
 namespace {
 
-enum exit_code { ok = 0, partial = 1, usage = 2, bad_root = 3 };
-
-struct usage_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// The root named by --root, $BOOST_TEMPFM_ROOT or the default: its canonical path if it exists,
+// else (exists == false) the path as named. Throws root_error when it is no directory or cannot
+// be looked at.
+struct root_location {
+  fs::path path;
+  bool exists = false;
 };
-struct root_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
-const char* const top_help =
-    "usage: tempfm <command> [options]\n"
-    "\n"
-    "Look at and clean a temp root shared by many processes (boost_tempfm).\n"
-    "\n"
-    "commands:\n"
-    "  ls      every entry: owner pid, alive or dead, age, size, path\n"
-    "  du      bytes per owner and in total\n"
-    "  sweep   remove the entries of dead owners (or more, see --help)\n"
-    "  run     run a command with TMPDIR set to a fresh managed directory\n"
-    "\n"
-    "The root is --root DIR, else $BOOST_TEMPFM_ROOT, else <system temp dir>/tempfm-<uid>.\n"
-    "`tempfm <command> --help` describes each command.\n";
-
-// "90", "90s", "15m", "2h", "7d", "1h30m" -> duration. Throws usage_error.
-std::chrono::seconds parse_duration(const std::string& s) {
-  if (s.empty()) throw usage_error("empty duration");
-  std::chrono::seconds total{0};
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t j = i;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-    if (j == i) throw usage_error("bad duration '" + s + "': expected a number, e.g. 90s, 15m, 2h, 7d");
-    if (j - i > 9) throw usage_error("bad duration '" + s + "': too large");
-    const long long n = std::stoll(s.substr(i, j - i));
-    long long mult = 1;
-    if (j < s.size()) {
-      switch (s[j]) {
-        case 's': mult = 1; break;
-        case 'm': mult = 60; break;
-        case 'h': mult = 3600; break;
-        case 'd': mult = 86400; break;
-        default: throw usage_error("bad duration '" + s + "': unknown unit '" + s[j] + "' (use s, m, h or d)");
-      }
-      ++j;
-    } else if (i != 0) {
-      throw usage_error("bad duration '" + s + "': a unit is needed after the first part");
-    }
-    total += std::chrono::seconds(n * mult);
-    i = j;
-  }
-  return total;
-}
-
-// The canonical root, which must exist.
-fs::path resolve_root(const std::string& given) {
-  fs::path root;
-  if (!given.empty()) {
-    root = given;
-  } else if (const char* env = std::getenv("BOOST_TEMPFM_ROOT"); env && *env) {
-    root = env;
-  } else {
-    boost::system::error_code ec;
-    fs::path tmp = fs::temp_directory_path(ec);
-    if (ec) throw root_error("no usable system temp directory: " + ec.message());
-    root = tmp / ("tempfm-" + std::to_string(::geteuid()));
-  }
+fs::path named_root(const root_option& given) {
+  if (given.given) return given.dir;
   boost::system::error_code ec;
-  const fs::file_status st = fs::status(root, ec);
-  if (ec || !fs::exists(st)) throw root_error("no temp root at " + root.string() + (ec ? ": " + ec.message() : ""));
-  if (!fs::is_directory(st)) throw root_error("the temp root " + root.string() + " is not a directory");
-  fs::path canon = fs::canonical(root, ec);
-  if (ec) throw root_error("cannot resolve the temp root " + root.string() + ": " + ec.message());
-  return canon;
+  fs::path root = tfm::default_root(ec);  // the library's rule: empty variables are unset
+  if (ec) throw root_error("no usable system temp directory: " + ec.message());
+  return root;
 }
 
-std::string human_bytes(std::uintmax_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  std::ostringstream o;
-  if (u == 0)
-    o << b << " B";
-  else
-    o << std::fixed << std::setprecision(1) << v << ' ' << units[u];
-  return o.str();
+root_location locate_root(const root_option& given) {
+  root_location r;
+  r.path = named_root(given);
+  const std::string shown = escape_text(r.path.string());
+  boost::system::error_code ec;
+  const fs::file_status st = fs::status(r.path, ec);
+  if (st.type() == fs::file_not_found) return r;  // not there yet: nothing to show or sweep
+  if (ec) throw root_error("cannot look at the temp root " + shown + ": " + ec.message());
+  if (!fs::is_directory(st)) throw root_error("the temp root " + shown + " is not a directory");
+  fs::path canon = fs::canonical(r.path, ec);
+  if (ec) throw root_error("cannot resolve the temp root " + shown + ": " + ec.message());
+  r.path = canon;
+  r.exists = true;
+  return r;
 }
 
-std::string human_age(std::chrono::system_clock::duration d) {
-  long long s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  if (s < 0) s = 0;
-  std::ostringstream o;
-  if (s < 60)
-    o << s << "s";
-  else if (s < 3600)
-    o << s / 60 << "m" << s % 60 << "s";
-  else if (s < 86400)
-    o << s / 3600 << "h" << (s % 3600) / 60 << "m";
-  else
-    o << s / 86400 << "d" << (s % 86400) / 3600 << "h";
-  return o.str();
+void say_nothing_here(const root_location& root) {
+  std::cout << "nothing here: no temp root at " << escape_text(root.path.string()) << "\n";
 }
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += ch;
-        }
-    }
-  }
-  return o + "\"";
+json::object root_json(const root_location& root) {
+  json::object o;
+  put_path(o, "root", root.path.string());
+  o["root_exists"] = root.exists;
+  return o;
 }
 
-// Parses args (after the subcommand) with desc; prints help and returns false on --help.
-bool parse(const std::vector<std::string>& args, po::options_description& desc, po::variables_map& vm,
-           const std::string& synopsis) {
-  desc.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw usage_error(std::string(e.what()) + "\n" + synopsis);
-  }
-  if (vm.count("help")) {
-    std::cout << synopsis << "\n" << desc;
-    return false;
-  }
-  return true;
-}
-
-int cmd_ls(const std::vector<std::string>& args) {
+int cmd_ls(const std::vector<std::string>& args, root_option& root_opt) {
   po::options_description desc("options");
-  std::string root_opt;
-  desc.add_options()("root", po::value(&root_opt), "the temp root")("json", "print JSON");
+  desc.add_options()("json", "print JSON: an array with one object per entry");
   po::variables_map vm;
-  if (!parse(args, desc, vm, "usage: tempfm ls [--root DIR] [--json]\nEvery entry of the root's registry."))
+  if (!parse_options("ls", args, desc, vm, root_opt)) return ok;
+  const bool as_json = vm.count("json") != 0;
+  const root_location root = locate_root(root_opt);
+  if (!root.exists) {
+    if (as_json)
+      print_json(std::cout, json::array());
+    else
+      say_nothing_here(root);
     return ok;
-  const fs::path root = resolve_root(root_opt);
-  const std::vector<tfm::registry_entry> entries = tfm::list_entries(root);
+  }
+  const std::vector<tfm::registry_entry> entries = tfm::list_entries(root.path);
   const auto now = std::chrono::system_clock::now();
-  if (vm.count("json")) {
-    std::cout << "[";
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const tfm::registry_entry& e = entries[i];
-      const double created = std::chrono::duration<double>(e.created.time_since_epoch()).count();
-      const double age = std::chrono::duration<double>(now - e.created).count();
-      std::cout << (i ? ",\n " : "\n ") << "{\"path\": " << json_string(e.path.string())
-                << ", \"type\": " << (e.type == tfm::entry_type::directory ? "\"directory\"" : "\"file\"")
-                << ", \"pid\": " << e.owner.pid << ", \"pid_namespace\": " << e.owner.pid_namespace
-                << ", \"instance\": \"" << std::hex << e.owner.instance << std::dec << "\""
-                << ", \"alive\": " << (e.owner_alive ? "true" : "false") << std::fixed << std::setprecision(3)
-                << ", \"created\": " << created << ", \"age_seconds\": " << age << ", \"bytes\": " << e.bytes
-                << ", \"exists\": " << (e.exists ? "true" : "false") << "}";
-    }
-    std::cout << (entries.empty() ? "]\n" : "\n]\n");
+  if (as_json) {
+    json::array a;
+    for (const tfm::registry_entry& e : entries) a.push_back(entry_json(e, now));
+    print_json(std::cout, a);
     return ok;
   }
   std::cout << std::left << std::setw(8) << "PID" << std::setw(7) << "OWNER" << std::setw(9) << "AGE"
@@ -216,33 +115,63 @@ int cmd_ls(const std::vector<std::string>& args) {
   for (const tfm::registry_entry& e : entries) {
     std::cout << std::left << std::setw(8) << e.owner.pid << std::setw(7) << (e.owner_alive ? "alive" : "dead")
               << std::setw(9) << human_age(now - e.created) << std::setw(11) << human_bytes(e.bytes)
-              << std::setw(5) << (e.type == tfm::entry_type::directory ? "dir" : "file") << e.path.string()
-              << (e.exists ? "" : " (missing)") << "\n";
+              << std::setw(5) << (e.type == tfm::entry_type::directory ? "dir" : "file")
+              << escape_text(e.path.string()) << (e.exists ? "" : " (missing)") << "\n";
   }
-  std::cout << entries.size() << (entries.size() == 1 ? " entry" : " entries") << " in " << root.string() << "\n";
+  std::cout << entries.size() << (entries.size() == 1 ? " entry" : " entries") << " in "
+            << escape_text(root.path.string()) << "\n";
   return ok;
 }
 
-int cmd_du(const std::vector<std::string>& args) {
+int cmd_du(const std::vector<std::string>& args, root_option& root_opt) {
   po::options_description desc("options");
-  std::string root_opt;
-  desc.add_options()("root", po::value(&root_opt), "the temp root");
+  desc.add_options()("json", "print JSON: one object with the owners and the total");
   po::variables_map vm;
-  if (!parse(args, desc, vm, "usage: tempfm du [--root DIR]\nBytes held per owner and in total.")) return ok;
-  const fs::path root = resolve_root(root_opt);
+  if (!parse_options("du", args, desc, vm, root_opt)) return ok;
+  const bool as_json = vm.count("json") != 0;
+  const root_location root = locate_root(root_opt);
   struct usage_row {
+    std::uint64_t pid_namespace = 0;
     bool alive = false;
     std::size_t entries = 0;
     std::uintmax_t bytes = 0;
   };
   std::map<std::pair<std::uint32_t, std::uint64_t>, usage_row> per_owner;  // pid, instance
+  std::size_t count = 0;
   std::uintmax_t total = 0;
-  for (const tfm::registry_entry& e : tfm::list_entries(root)) {
-    usage_row& r = per_owner[{e.owner.pid, e.owner.instance}];
-    r.alive = r.alive || e.owner_alive;
-    ++r.entries;
-    r.bytes += e.bytes;
-    total += e.bytes;
+  if (root.exists) {
+    for (const tfm::registry_entry& e : tfm::list_entries(root.path)) {
+      usage_row& r = per_owner[{e.owner.pid, e.owner.instance}];
+      r.pid_namespace = e.owner.pid_namespace;
+      r.alive = r.alive || e.owner_alive;
+      ++r.entries;
+      r.bytes += e.bytes;
+      ++count;
+      total += e.bytes;
+    }
+  }
+  if (as_json) {
+    json::object o = root_json(root);
+    json::array owners;
+    for (const auto& kv : per_owner) {
+      std::ostringstream instance;
+      instance << std::hex << kv.first.second;
+      owners.push_back(json::object{{"pid", kv.first.first},
+                                    {"pid_namespace", kv.second.pid_namespace},
+                                    {"instance", instance.str()},
+                                    {"alive", kv.second.alive},
+                                    {"entries", kv.second.entries},
+                                    {"bytes", static_cast<std::uint64_t>(kv.second.bytes)}});
+    }
+    o["owners"] = std::move(owners);
+    o["entries"] = count;
+    o["bytes"] = static_cast<std::uint64_t>(total);
+    print_json(std::cout, o);
+    return ok;
+  }
+  if (!root.exists) {
+    say_nothing_here(root);
+    return ok;
   }
   std::cout << std::left << std::setw(8) << "PID" << std::setw(7) << "OWNER" << std::setw(9) << "ENTRIES"
             << "BYTES\n";
@@ -250,44 +179,59 @@ int cmd_du(const std::vector<std::string>& args) {
     std::cout << std::left << std::setw(8) << kv.first.first << std::setw(7) << (kv.second.alive ? "alive" : "dead")
               << std::setw(9) << kv.second.entries << kv.second.bytes << " (" << human_bytes(kv.second.bytes)
               << ")\n";
-  std::cout << "total " << total << " (" << human_bytes(total) << ") in " << root.string() << "\n";
+  std::cout << "total " << total << " (" << human_bytes(total) << ") in " << escape_text(root.path.string()) << "\n";
   return ok;
 }
 
-int cmd_sweep(const std::vector<std::string>& args) {
+int cmd_sweep(const std::vector<std::string>& args, root_option& root_opt) {
   po::options_description desc("options");
-  std::string root_opt, older;
-  desc.add_options()("root", po::value(&root_opt), "the temp root")(
-      "dry-run,n", "show what would be removed, remove nothing")(
+  std::string older;
+  desc.add_options()("dry-run,n", "show what would be removed, remove nothing")(
       "all", "every entry, also those of live owners")(
-      "older-than", po::value(&older), "only entries older than DURATION (e.g. 90s, 15m, 2h, 7d, 1h30m)");
+      "older-than", po::value(&older)->value_name("DURATION"),
+      "only entries older than DURATION (e.g. 90s, 15m, 2h, 7d, 1h30m; at most 106751d)")(
+      "json", "print JSON: one object with what was removed");
   po::variables_map vm;
-  if (!parse(args, desc, vm,
-             "usage: tempfm sweep [--root DIR] [--dry-run] [--all] [--older-than DURATION]\n"
-             "Remove the entries of dead owners (crashed or killed processes) and their files."))
-    return ok;
+  if (!parse_options("sweep", args, desc, vm, root_opt)) return ok;
+  const bool as_json = vm.count("json") != 0;
   tfm::sweep_options opt;
   opt.dry_run = vm.count("dry-run") != 0;
   opt.all = vm.count("all") != 0;
   opt.measure = true;  // report the bytes freed
   if (vm.count("older-than")) opt.older_than = parse_duration(older);
-  const fs::path root = resolve_root(root_opt);
-  // Each removal is logged to stderr.
-  namespace expr = boost::log::expressions;
-  boost::log::add_console_log(std::clog, boost::log::keywords::filter =
-                                             expr::attr<std::string>("Channel") == tfm::log_channel(),
-                              boost::log::keywords::format = expr::stream << "tempfm: " << expr::smessage);
-  const tfm::sweep_report rep = tfm::sweep(root, opt);
-  if (opt.dry_run)
-    for (const tfm::registry_entry& e : rep.removed)
-      std::cout << "would remove " << (e.type == tfm::entry_type::directory ? "directory " : "file ")
-                << e.path.string() << " (" << e.bytes << " bytes, pid " << e.owner.pid
-                << (e.owner_alive ? ", alive" : ", dead") << ")\n";
-  std::cout << (opt.dry_run ? "would sweep " : "swept ") << rep.removed.size()
-            << (rep.removed.size() == 1 ? " entry, " : " entries, ") << rep.bytes << " bytes ("
-            << human_bytes(rep.bytes) << ")";
-  if (!rep.failed.empty()) std::cout << "; " << rep.failed.size() << " could not be removed";
-  std::cout << "\n";
+  const root_location root = locate_root(root_opt);
+  tfm::sweep_report rep;
+  if (root.exists) {
+    add_log_sink();  // each removal is logged to stderr
+    rep = tfm::sweep(root.path, opt);
+  }
+  if (as_json) {
+    const auto now = std::chrono::system_clock::now();
+    json::object o = root_json(root);
+    o["dry_run"] = opt.dry_run;
+    const std::pair<const char*, const std::vector<tfm::registry_entry>*> lists[] = {
+        {"removed", &rep.removed}, {"failed", &rep.failed}, {"forgotten", &rep.forgotten}};
+    for (const auto& [key, list] : lists) {
+      json::array a;
+      for (const tfm::registry_entry& e : *list) a.push_back(entry_json(e, now));
+      o[key] = std::move(a);
+    }
+    o["bytes"] = static_cast<std::uint64_t>(rep.bytes);
+    print_json(std::cout, o);
+  } else if (!root.exists) {
+    say_nothing_here(root);
+  } else {
+    if (opt.dry_run)
+      for (const tfm::registry_entry& e : rep.removed)
+        std::cout << "would remove " << (e.type == tfm::entry_type::directory ? "directory " : "file ")
+                  << escape_text(e.path.string()) << " (" << e.bytes << " bytes, pid " << e.owner.pid
+                  << (e.owner_alive ? ", alive" : ", dead") << ")\n";
+    std::cout << (opt.dry_run ? "would sweep " : "swept ") << rep.removed.size()
+              << (rep.removed.size() == 1 ? " entry, " : " entries, ") << rep.bytes << " bytes ("
+              << human_bytes(rep.bytes) << ")";
+    if (!rep.failed.empty()) std::cout << "; " << rep.failed.size() << " could not be removed";
+    std::cout << "\n";
+  }
   return rep.failed.empty() ? ok : partial;
 }
 
@@ -296,39 +240,21 @@ void forward_signal(int sig) {
   if (forwarded_child > 0) ::kill(forwarded_child, sig);
 }
 
-int cmd_run(const std::vector<std::string>& args) {
-  std::vector<std::string> opts, cmd;
-  bool after = false;
-  for (const std::string& a : args) {
-    if (!after && a == "--") {
-      after = true;
-      continue;
-    }
-    (after ? cmd : opts).push_back(a);
-  }
-  po::options_description desc("options");
-  std::string root_opt;
-  desc.add_options()("root", po::value(&root_opt), "the temp root");
-  po::variables_map vm;
-  const std::string synopsis =
-      "usage: tempfm run [--root DIR] -- CMD ARGS...\n"
-      "Run CMD with TMPDIR set to a fresh managed directory, remove it afterwards whatever CMD does,\n"
-      "and exit with CMD's status (128+N if a signal N ended it).";
-  if (!parse(opts, desc, vm, synopsis)) return ok;
-  if (cmd.empty()) throw usage_error("run needs a command after --\n" + synopsis);
-  fs::path base;
-  if (!root_opt.empty()) base = resolve_root(root_opt);
+int cmd_run(const std::vector<std::string>& args, root_option& root_opt) {
+  std::vector<std::string> cmd;
+  if (!parse_run_args(args, root_opt, cmd)) return ok;
+  // The manager creates the root if it is missing (0700), and refuses it as the library does.
   std::unique_ptr<tfm::temp_file_manager> own;
   tfm::temp_file_manager* m = nullptr;
   try {
-    if (base.empty()) {
+    if (!root_opt.given) {
       m = &tfm::get_temp_manager();
     } else {
-      own.reset(new tfm::temp_file_manager("tempfm_", base));
+      own.reset(new tfm::temp_file_manager("tempfm_", root_opt.dir));
       m = own.get();
     }
   } catch (const std::exception& e) {
-    throw root_error(e.what());
+    throw root_error(escape_text(e.what()));
   }
   tfm::temp_dir dir = m->create_temp_dir(std::string("run_"));
   int err_pipe[2];
@@ -379,9 +305,9 @@ int cmd_run(const std::vector<std::string>& args) {
   ::sigaction(SIGHUP, &old_hup, nullptr);
   boost::system::error_code ec;
   dir.remove(ec);
-  if (ec) std::cerr << "tempfm: run: cannot remove " << tmpdir << ": " << ec.message() << "\n";
+  if (ec) std::cerr << "tempfm: run: cannot remove " << escape_text(tmpdir) << ": " << ec.message() << "\n";
   if (n == sizeof exec_errno) {
-    std::cerr << "tempfm: run: cannot execute " << cmd[0] << ": " << std::strerror(exec_errno) << "\n";
+    std::cerr << "tempfm: run: cannot execute " << escape_text(cmd[0]) << ": " << std::strerror(exec_errno) << "\n";
     return exec_errno == ENOENT ? 127 : 126;
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -389,32 +315,73 @@ int cmd_run(const std::vector<std::string>& args) {
   return 125;
 }
 
+int run_command(const std::string& command, const std::vector<std::string>& args, root_option& root) {
+  if (command == "ls") return cmd_ls(args, root);
+  if (command == "du") return cmd_du(args, root);
+  if (command == "sweep") return cmd_sweep(args, root);
+  return cmd_run(args, root);
+}
+
+bool is_command(const std::string& s) { return s == "ls" || s == "du" || s == "sweep" || s == "run"; }
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string sub = argc > 1 ? argv[1] : "";
-  const std::vector<std::string> args(argv + (argc > 1 ? 2 : 1), argv + argc);
+  const std::vector<std::string> argv_s(argv + (argc > 0 ? 1 : 0), argv + argc);
+  std::string command;
   try {
-    if (sub == "ls") return cmd_ls(args);
-    if (sub == "du") return cmd_du(args);
-    if (sub == "sweep") return cmd_sweep(args);
-    if (sub == "run") return cmd_run(args);
-    if (sub == "--help" || sub == "-h" || sub == "help") {
-      std::cout << top_help;
-      return ok;
+    // Options before the command: --root DIR, --version, --help.
+    root_option root;
+    std::size_t i = 0;
+    for (; i < argv_s.size() && argv_s[i].rfind("-", 0) == 0; ++i) {
+      const std::string& a = argv_s[i];
+      if (a == "--version" || a == "-V") {
+        std::cout << version_line() << "\n";
+        return ok;
+      }
+      if (a == "--help" || a == "-h") {
+        std::cout << top_help;
+        return ok;
+      }
+      if (a == "--root") {
+        if (i + 1 == argv_s.size()) throw usage_error("--root needs a directory");
+        root.set(argv_s[++i]);
+      } else if (a.rfind("--root=", 0) == 0) {
+        root.set(a.substr(7));
+      } else {
+        throw usage_error("unknown option '" + escape_text(a) + "'\n\n" + top_help);
+      }
     }
-    std::cerr << "tempfm: " << (sub.empty() ? std::string("a command is needed") : "unknown command '" + sub + "'")
-              << "\n\n"
-              << top_help;
-    return usage;
+    if (i == argv_s.size()) throw usage_error(std::string("a command is needed\n\n") + top_help);
+    command = argv_s[i];
+    std::vector<std::string> args(argv_s.begin() + static_cast<std::ptrdiff_t>(i + 1), argv_s.end());
+    if (command == "help") {
+      // tempfm help [COMMAND]
+      if (args.empty()) {
+        std::cout << top_help;
+        return ok;
+      }
+      if (args.size() > 1 || !is_command(args[0]))
+        throw usage_error("help takes one command: ls, du, sweep or run\n\n" + std::string(top_help));
+      command = args[0];
+      args = {"--help"};
+    }
+    if (!is_command(command)) {
+      const std::string shown = escape_text(command);
+      command.clear();
+      throw usage_error("unknown command '" + shown + "'\n\n" + top_help);
+    }
+    return run_command(command, args, root);
   } catch (const usage_error& e) {
-    std::cerr << "tempfm " << sub << ": " << e.what() << "\n";
+    std::cerr << "tempfm" << (command.empty() ? "" : " " + command) << ": " << e.what() << "\n";
+    // The usage line of the command (none for `help`, whose errors already show the top help).
+    const std::string help = command_help(command, "");
+    if (!help.empty())
+      std::cerr << help.substr(0, help.find('\n')) << "\n(tempfm " << command << " --help for more)\n";
     return usage;
-  } catch (const root_error& e) {
-    std::cerr << "tempfm " << sub << ": " << e.what() << "\n";
-    return sub == "run" ? 125 : bad_root;
   } catch (const std::exception& e) {
-    std::cerr << "tempfm " << sub << ": " << e.what() << "\n";
-    return sub == "run" ? 125 : bad_root;
+    // root_error, and filesystem errors of the library (which name the root).
+    std::cerr << "tempfm" << (command.empty() ? "" : " " + command) << ": " << escape_text(e.what()) << "\n";
+    return command == "run" ? 125 : bad_root;
   }
 }
