@@ -26,7 +26,8 @@ cmake --install "$BUILD" --prefix "$prefix" >/dev/null
 libdir=$(dirname "$(find "$prefix" -name 'libboost_tempfm.so' | head -n1)")
 # The tool starts from the prefix, with no LD_LIBRARY_PATH (its RUNPATH is relative).
 readelf -d "$prefix/bin/tempfm" | grep -q 'RUNPATH.*\$ORIGIN/' || fail "tempfm has no \$ORIGIN RUNPATH"
-env -u LD_LIBRARY_PATH "$prefix/bin/tempfm" --help >/dev/null || fail "installed tempfm does not start"
+[ "$(env -u LD_LIBRARY_PATH "$prefix/bin/tempfm" --version)" = "tempfm (boost_tempfm) $version" ] \
+  || fail "installed tempfm does not start or has another version"
 mkdir -p "$OUT/toolroot"
 env -u LD_LIBRARY_PATH "$prefix/bin/tempfm" run --root "$OUT/toolroot" -- sh -c 'test -d "$TMPDIR"' \
   || fail "installed tempfm run"

@@ -59,7 +59,9 @@ chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEB
       || { tail -n 30 /tmp/apt.log; exit 1; }
     echo "  installed: $(dpkg-query -W -f="\${Package} \${Version}, " libboost-tempfm-dev tempfm "libboost-tempfm*")"
     # The tool, from the shell.
-    tempfm --help >/dev/null
+    tempfm --version | grep -qx "tempfm (boost_tempfm) '"$(dpkg-deb -f "${debs[0]}" Version | cut -d- -f1)"'"
+    # What the timer runs, on a machine where no root exists yet: nothing to do, exit 0.
+    env -u TMPDIR tempfm sweep | grep -q "nothing here"
     tempfm run --root /tmp/shellroot -- sh -c "test -d \"\$TMPDIR\""
     tempfm ls --root /tmp/shellroot >/dev/null
     echo "  tempfm runs from /usr/bin"
