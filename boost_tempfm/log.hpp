@@ -16,11 +16,13 @@
 // TempfmPath, TempfmKind and TempfmBytes are added once the removal is done (formatters see them).
 // Sizes are measured only when some sink accepts the record.
 //
-// Silence: Boost.Log prints every record to stdout through its built-in default sink as long as
-// no sink is added to the core. To keep an application's stdout clean, boost_tempfm adds one sink
-// to the core when the first manager is made: it accepts no record, so it costs one filter call per
-// record, and its only effect is that the built-in default sink is no longer used. An application
-// that wants output adds its own sink, as it would anyway.
+// Silent unless the application adds a sink, and the application's own logging unchanged: the
+// library adds no sink and never touches the core's filter. A record of the library is pushed only
+// to sinks the application added, never to Boost.Log's built-in default sink (the one that prints
+// every record on stdout while no sink is added). So with no sink nothing of boost_tempfm reaches
+// stdout, the application's own records still go to the default sink as before, and sinks can be
+// added and removed at any time (remove_all_sinks() before exit included): each record goes to the
+// sinks there are when it is made. How this is told apart: doc/design.md.
 
 #include <boost_tempfm/config.hpp>
 

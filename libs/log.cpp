@@ -2,17 +2,16 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/log_impl.hpp"
 
+#include "detail/default_sink.hpp"
+
 #include <boost/log/attributes/attribute_set.hpp>
 #include <boost/log/attributes/attribute_value_impl.hpp>
 #include <boost/log/attributes/constant.hpp>
 #include <boost/log/core/core.hpp>
-#include <boost/log/sinks/sink.hpp>
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/trivial.hpp>
-#include <boost/make_shared.hpp>
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 namespace boost_tempfm {
@@ -36,18 +35,6 @@ namespace {
 
 namespace bl = boost::log;
 using severity = bl::trivial::severity_level;
-
-// A sink that accepts nothing. While any sink is registered, the core does not use its built-in
-// default sink (which prints every record to stdout), so an application that adds no sink of its
-// own sees no output from this library.
-class silent_sink final : public bl::sinks::sink {
- public:
-  silent_sink() : bl::sinks::sink(false) {}
-  bool will_consume(bl::attribute_value_set const&) override { return false; }
-  void consume(bl::record_view const&) override {}
-  bool try_consume(bl::record_view const&) override { return true; }
-  void flush() override {}
-};
 
 severity to_severity(log_level l) {
   switch (l) {
@@ -85,10 +72,13 @@ const constant_values& constants() {
   return *c;
 }
 
+// A record only when some sink the application added accepts it: never one for Boost.Log's
+// default sink, which the core uses while no sink is added and which prints to stdout.
 bl::record open(severity lvl, const cleanup_reason* reason) {
-  log_init();  // whatever entry point logs first (a manager, sweep(), a tool) silences the default sink
   const int l = lvl == bl::trivial::debug ? 0 : lvl == bl::trivial::info ? 1 : 2;
-  return bl::core::get()->open_record(constants().sets[l][reason ? static_cast<int>(*reason) : 6]);
+  bl::record rec = bl::core::get()->open_record(constants().sets[l][reason ? static_cast<int>(*reason) : 6]);
+  if (rec && only_default_sink(rec)) rec.reset();
+  return rec;
 }
 
 // Adds what is known once the removal is done.
@@ -110,10 +100,7 @@ void push(bl::record& rec, const std::string& msg) {
 
 }  // namespace
 
-void log_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { bl::core::get()->add_sink(boost::make_shared<silent_sink>()); });
-}
+void log_init() { (void)bl::core::get(); }
 
 void log_message(log_level lvl, const std::string& msg) noexcept {
   try {

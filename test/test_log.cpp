@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <regex>
 
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
@@ -189,6 +190,78 @@ BOOST_AUTO_TEST_CASE(no_sink_means_no_output_in_a_real_process) {
   BOOST_TEST(read_lines(s.dir / "list").size() == 6u);  // it did work
 }
 
+namespace {
+
+// The lines Boost.Log's default sink prints (src/default_sink.cpp):
+// "[2026-01-02 03:04:05.678901] [0x00007f...] [info]    message".
+std::regex default_sink_line(const std::string& level, const std::string& message) {
+  std::string padded = "[" + level + "]";
+  padded.resize(9, ' ');
+  std::string escaped;
+  for (char c : padded + " " + message) {
+    if (std::strchr("[]().*+?^$|{}\\", c)) escaped += '\\';
+    escaped += c;
+  }
+  return std::regex(R"(\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\] \[0x[0-9a-f]+\] )" + escaped);
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> lines;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+void expect_all_gone(const fs::path& list, std::size_t n) {
+  const std::vector<std::string> lines = read_lines(list);
+  BOOST_TEST(lines.size() == n);
+  for (const std::string& l : lines) {
+    BOOST_TEST(l.rfind("gone ", 0) == 0u, l);
+    BOOST_TEST(!exists_nofollow(l.substr(5)), l);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_application_without_sinks_keeps_its_own_records_and_gets_none_of_ours) {
+  // BOOST_LOG_TRIVIAL with Boost.Log's default sink, around removals at scope end, by remove(),
+  // cleanup_all() and at exit: stdout holds the application's records exactly as the default sink
+  // prints them, in order, and nothing else.
+  scratch s;
+  fs::create_directories(s.dir / "root");
+  exec_result r = run_child_program({"app-log", (s.dir / "root").string(), (s.dir / "list").string()},
+                                    {"BOOST_TEMPFM_ROOT=" + (s.dir / "global").string()});
+  BOOST_TEST(r.exited_with(0), r.err);
+  BOOST_TEST(r.err == "");
+  BOOST_TEST(r.out.find("boost_tempfm") == std::string::npos, r.out);
+  const std::vector<std::string> lines = split_lines(r.out);
+  BOOST_REQUIRE_MESSAGE(lines.size() == 4u, r.out);
+  BOOST_TEST(std::regex_match(lines[0], default_sink_line("info", "app: before the manager")), lines[0]);
+  BOOST_TEST(std::regex_match(lines[1], default_sink_line("info", "app: after a scope end")), lines[1]);
+  BOOST_TEST(std::regex_match(lines[2], default_sink_line("debug", "app: debug")), lines[2]);
+  BOOST_TEST(std::regex_match(lines[3], default_sink_line("warning", "app: warning")), lines[3]);
+  expect_all_gone(s.dir / "list", 5);
+}
+
+BOOST_AUTO_TEST_CASE(remove_all_sinks_then_exit_prints_nothing_of_ours) {
+  // The application's sink (on stderr) sees the records while it is there; after
+  // remove_all_sinks() the exit hook removes the live files and stdout only has the application's
+  // own record, printed by the default sink.
+  scratch s;
+  fs::create_directories(s.dir / "root");
+  exec_result r = run_child_program({"shutdown", (s.dir / "root").string(), (s.dir / "list").string()});
+  BOOST_TEST(r.exited_with(0), r.err);
+  const std::vector<std::string> out = split_lines(r.out);
+  BOOST_REQUIRE_MESSAGE(out.size() == 1u, r.out);
+  BOOST_TEST(std::regex_match(out[0], default_sink_line("info", "app: after remove_all_sinks")), out[0]);
+  const std::vector<std::string> err = split_lines(r.err);
+  BOOST_REQUIRE_MESSAGE(err.size() == 2u, r.err);
+  BOOST_TEST(err[0] == "app-sink: app: with its sink");
+  BOOST_TEST(err[1].rfind("app-sink: boost_tempfm: removed file ", 0) == 0u, err[1]);
+  BOOST_TEST(err[1].find("(0 bytes, scope end)") != std::string::npos, err[1]);
+  expect_all_gone(s.dir / "list", 2);
+}
+
 BOOST_AUTO_TEST_CASE(an_application_sink_sees_the_records_in_a_real_process) {
   scratch s;
   fs::create_directories(s.dir / "root");
@@ -200,6 +273,7 @@ BOOST_AUTO_TEST_CASE(an_application_sink_sees_the_records_in_a_real_process) {
   BOOST_TEST(r.out.find("boost_tempfm | info | directory | 3 | cleanup_all | boost_tempfm: removed directory ") !=
                  std::string::npos,
              r.out);
+  BOOST_TEST(r.out.find(" | info |  |  |  | app: own record\n") != std::string::npos, r.out);  // and its own
   BOOST_TEST(r.err.empty(), r.err);
 }
 

@@ -14,9 +14,9 @@
 namespace boost_tempfm {
 namespace detail {
 
-// Makes Boost.Log's core exist and installs the sink that keeps
-// Boost.Log's default sink quiet. Called before the exit hook is registered, so the hook runs
-// before Boost.Log's singletons are destroyed.
+// Makes Boost.Log's core exist. Called before the exit hook is registered, so the hook runs
+// before Boost.Log's singletons are destroyed. It adds no sink: records are opened only when a
+// sink the application added accepts them (default_sink.hpp).
 void log_init();
 
 enum class log_level { debug, info, warning };
@@ -48,7 +48,7 @@ removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason wh
                              const boost::filesystem::path& root, bool measure = false,
                              bool maybe_wanted = true) noexcept;
 
-// Whether any sink wants a record of a removal for `why`. Filters see only Channel, Severity and
+// Whether any sink the application added wants a record of a removal for `why`. Filters see only Channel, Severity and
 // TempfmReason when a record is opened, the same for every removal of one batch (cleanup_all,
 // sweep): a batch asks once instead of opening a record per removal.
 bool removals_logged(cleanup_reason why) noexcept;
