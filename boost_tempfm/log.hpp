@@ -4,8 +4,11 @@
 #define BOOST_TEMPFM_LOG_HPP
 
 // What boost_tempfm tells Boost.Log. Every removal (and every failed one) is a record on the
-// channel "boost_tempfm" (attribute "Channel", std::string) with the attribute "Severity" of type
-// boost::log::trivial::severity_level, a human-readable message, and these attributes:
+// channel "boost_tempfm" (attribute "Channel", std::string: a filter written with
+// BOOST_LOG_ATTRIBUTE_KEYWORD(channel, "Channel", std::string) and `channel == "boost_tempfm"`
+// selects them) with the attribute "Severity" (boost::log::trivial::severity_level unless the
+// application chose its own type with set_log_severity() below), a human-readable message, and these
+// attributes:
 //   "TempfmPath"    std::string  the absolute path
 //   "TempfmKind"    std::string  "file", "directory" or "symlink"
 //   "TempfmBytes"   std::uintmax_t  bytes freed (sizes of the regular files removed)
@@ -26,6 +29,9 @@
 
 #include <boost_tempfm/config.hpp>
 
+#include <boost/log/attributes/attribute.hpp>
+#include <boost/log/attributes/constant.hpp>
+
 namespace boost_tempfm {
 
 enum class cleanup_reason { scope_end, remove_call, cleanup_all, manager_destroyed, exit, sweep };
@@ -35,6 +41,27 @@ BOOST_TEMPFM_DECL const char* to_string(cleanup_reason r) noexcept;
 
 // The channel name, "boost_tempfm".
 BOOST_TEMPFM_DECL const char* log_channel() noexcept;
+
+namespace detail {
+// The "Severity" attributes of debug, info and warning records; what set_log_severity() calls.
+BOOST_TEMPFM_DECL void set_log_severity_attributes(const boost::log::attribute& debug,
+                                                   const boost::log::attribute& info,
+                                                   const boost::log::attribute& warning);
+}  // namespace detail
+
+// For an application whose "Severity" attribute is its own type (its filters and formatters use,
+// e.g., BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", my_level)): from now on boost_tempfm's
+// records carry "Severity" of type Level, `debug`, `info` or `warning` in place of trivial's debug,
+// info and warning. Records already opened keep their severity. Thread-safe: may be called at any
+// time, from any thread, also while other threads log; meant to be called once, at start-up (each
+// call keeps the previous setting, a few KiB, until the process ends). Call it with
+// boost::log::trivial::debug, info, warning to go back to the default. Throws std::bad_alloc.
+template <class Level>
+void set_log_severity(const Level& debug, const Level& info, const Level& warning) {
+  namespace attrs = boost::log::attributes;
+  detail::set_log_severity_attributes(attrs::constant<Level>(debug), attrs::constant<Level>(info),
+                                      attrs::constant<Level>(warning));
+}
 
 }  // namespace boost_tempfm
 

@@ -11,6 +11,7 @@
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/trivial.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -34,16 +35,6 @@ namespace detail {
 namespace {
 
 namespace bl = boost::log;
-using severity = bl::trivial::severity_level;
-
-severity to_severity(log_level l) {
-  switch (l) {
-    case log_level::debug: return bl::trivial::debug;
-    case log_level::info: return bl::trivial::info;
-    case log_level::warning: break;
-  }
-  return bl::trivial::warning;
-}
 
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
@@ -54,29 +45,43 @@ severity to_severity(log_level l) {
 struct constant_values {
   bl::attribute_name channel_n{"Channel"}, severity_n{"Severity"}, path_n{"TempfmPath"}, reason_n{"TempfmReason"};
   bl::attribute_set sets[3][7];  // [debug, info, warning][reason, or 6: none]
-  constant_values() {
-    const severity levels[3] = {bl::trivial::debug, bl::trivial::info, bl::trivial::warning};
+  // The sets that were current before this one (set_log_severity()): never freed, since another
+  // thread may be opening a record with them, and reachable from here (no leak is reported).
+  const constant_values* previous = nullptr;
+  // levels: the "Severity" attributes of debug, info and warning records.
+  explicit constant_values(const bl::attribute (&levels)[3]) {
     for (int l = 0; l < 3; ++l)
       for (int r = 0; r < 7; ++r) {
         bl::attribute_set& set = sets[l][r];
         set.insert(channel_n, bl::attributes::constant<std::string>(log_channel()));
-        set.insert(severity_n, bl::attributes::constant<severity>(levels[l]));
+        set.insert(severity_n, levels[l]);
         if (r < 6)
           set.insert(reason_n, bl::attributes::constant<std::string>(to_string(static_cast<cleanup_reason>(r))));
       }
   }
 };
 
+// The sets in use; swapped whole by set_log_severity(), never destroyed (used at exit).
+std::atomic<const constant_values*> current_constants{nullptr};
+
 const constant_values& constants() {
-  static const constant_values* c = new constant_values;  // never destroyed: used at exit
-  return *c;
+  if (const constant_values* c = current_constants.load(std::memory_order_acquire)) return *c;
+  using bl::attributes::constant;
+  using level = bl::trivial::severity_level;
+  const bl::attribute trivial[3] = {constant<level>(bl::trivial::debug), constant<level>(bl::trivial::info),
+                                    constant<level>(bl::trivial::warning)};
+  const constant_values* fresh = new constant_values(trivial);
+  const constant_values* expected = nullptr;
+  if (current_constants.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return *fresh;
+  delete fresh;  // another thread was first (or set_log_severity() was called meanwhile)
+  return *expected;
 }
 
 // A record only when some sink the application added accepts it: never one for Boost.Log's
 // default sink, which the core uses while no sink is added and which prints to stdout.
-bl::record open(severity lvl, const cleanup_reason* reason) {
-  const int l = lvl == bl::trivial::debug ? 0 : lvl == bl::trivial::info ? 1 : 2;
-  bl::record rec = bl::core::get()->open_record(constants().sets[l][reason ? static_cast<int>(*reason) : 6]);
+bl::record open(log_level lvl, const cleanup_reason* reason) {
+  const constant_values& c = constants();
+  bl::record rec = bl::core::get()->open_record(c.sets[static_cast<int>(lvl)][reason ? static_cast<int>(*reason) : 6]);
   if (rec && only_default_sink(rec)) rec.reset();
   return rec;
 }
@@ -102,18 +107,28 @@ void push(bl::record& rec, const std::string& msg) {
 
 void log_init() { (void)bl::core::get(); }
 
+void set_log_severity_attributes(const bl::attribute& debug, const bl::attribute& info,
+                                 const bl::attribute& warning) {
+  const bl::attribute levels[3] = {debug, info, warning};
+  constant_values* fresh = new constant_values(levels);
+  fresh->previous = current_constants.load(std::memory_order_acquire);
+  while (!current_constants.compare_exchange_weak(fresh->previous, fresh, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire)) {
+  }
+}
+
 void log_message(log_level lvl, const std::string& msg) noexcept {
   try {
-    bl::record rec = open(to_severity(lvl), nullptr);
+    bl::record rec = open(lvl, nullptr);
     if (rec) push(rec, msg);
   } catch (...) {
   }
 }
 
 namespace {
-severity level_of(cleanup_reason why) {
-  return why == cleanup_reason::scope_end || why == cleanup_reason::remove_call ? bl::trivial::debug
-                                                                                : bl::trivial::info;
+log_level level_of(cleanup_reason why) {
+  return why == cleanup_reason::scope_end || why == cleanup_reason::remove_call ? log_level::debug
+                                                                                : log_level::info;
 }
 }  // namespace
 
@@ -139,7 +154,7 @@ void removal_log::done(const removal_result& r) noexcept {
     if (!r.ec && !rec_) return;
     const std::string ps = path_.string();
     if (r.ec) {
-      bl::record w = open(bl::trivial::warning, &why_);
+      bl::record w = open(log_level::warning, &why_);
       if (!w) return;
       add_details(w, ps, r);
       std::string msg = "boost_tempfm: cannot remove " + ps + " (" + to_string(why_) + "): ";

@@ -10,6 +10,7 @@
 
 #include <boost/log/attributes/value_extraction.hpp>
 #include <boost/log/core.hpp>
+#include <boost/log/expressions.hpp>
 #include <boost/log/sinks/basic_sink_backend.hpp>
 #include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/log/trivial.hpp>
@@ -173,6 +174,71 @@ BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason) {
       check(recs[0].message.find("it stays tracked") != std::string::npos, recs[0].message);
     }
     ::chmod(m.base_dir().c_str(), 0700);
+    return check.failed;
+  });
+  BOOST_TEST(r.exited_with(0), r.out);
+}
+
+namespace {
+
+// An application with its own severity type, and keywords for it and for the channel.
+enum class app_level { verbose, normal, notice, problem, critical };
+BOOST_LOG_ATTRIBUTE_KEYWORD(app_severity, "Severity", app_level)
+BOOST_LOG_ATTRIBUTE_KEYWORD(app_channel, "Channel", std::string)
+
+// Keeps (severity, reason) of the records it receives; -1: no app_level severity.
+class level_collector : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_feeding> {
+ public:
+  void consume(const bl::record_view& rec) {
+    const bl::value_ref<app_level> lvl = bl::extract<app_level>("Severity", rec);
+    const bool trivial = static_cast<bool>(bl::extract<bl::trivial::severity_level>("Severity", rec));
+    std::lock_guard<std::mutex> g(mu_);
+    seen.emplace_back(lvl ? static_cast<int>(*lvl) : trivial ? -2 : -1,
+                      bl::extract_or_default<std::string>("TempfmReason", rec, std::string()));
+  }
+  std::vector<std::pair<int, std::string>> seen;
+
+ private:
+  std::mutex mu_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity) {
+  // In a child (the setting is process-wide), as an unprivileged user (for a failed removal).
+  scratch s;
+  child_result r = run_unprivileged(s.dir, [&] {
+    child_checks check;
+    tfm::set_log_severity(app_level::normal, app_level::notice, app_level::problem);
+    using sink_t = bl::sinks::synchronous_sink<level_collector>;
+    // One sink takes the channel, one filters by the application's severity too.
+    auto all = boost::make_shared<sink_t>(boost::make_shared<level_collector>());
+    all->set_filter(app_channel == tfm::log_channel());
+    auto notable = boost::make_shared<sink_t>(boost::make_shared<level_collector>());
+    notable->set_filter(app_channel == "boost_tempfm" && app_severity >= app_level::notice);
+    bl::core::get()->add_sink(all);
+    bl::core::get()->add_sink(notable);
+    tfm::temp_file_manager m("sev_", s.dir / "root");
+    { tfm::temp_file f = m.create_temp_file(); }  // debug: normal
+    tfm::temp_file kept = m.create_temp_file(".b");
+    m.cleanup_all();  // info: notice
+    {
+      tfm::temp_file f = m.create_temp_file();
+      ::chmod(m.base_dir().c_str(), 0500);
+    }  // a failure: problem
+    ::chmod(m.base_dir().c_str(), 0700);
+    const auto want_all = std::vector<std::pair<int, std::string>>{
+        {static_cast<int>(app_level::normal), "scope end"},
+        {static_cast<int>(app_level::notice), "cleanup_all"},
+        {static_cast<int>(app_level::problem), "scope end"}};
+    const auto& a = all->locked_backend()->seen;
+    check(a == want_all, "the channel sink: normal, notice, problem; got " + std::to_string(a.size()) + " records");
+    const auto& n = notable->locked_backend()->seen;
+    check(n.size() == 2u && n[0] == want_all[1] && n[1] == want_all[2], "the severity filter: notice and problem");
+    // Back to trivial's levels.
+    tfm::set_log_severity(bl::trivial::debug, bl::trivial::info, bl::trivial::warning);
+    { tfm::temp_file f = m.create_temp_file(); }
+    check(a.size() == 4u && a[3].first == -2, "trivial's severity again");
     return check.failed;
   });
   BOOST_TEST(r.exited_with(0), r.out);
