@@ -13,9 +13,15 @@
 //   "TempfmKind"    std::string  "file", "directory" or "symlink"
 //   "TempfmBytes"   std::uintmax_t  bytes freed (sizes of the regular files removed)
 //   "TempfmReason"  std::string  one of the reason names below
+//   "TempfmUnwinding" bool       true for a removal by a handle's destructor that runs while an
+//                                exception unwinds the stack (thrown after the handle was made:
+//                                std::uncaught_exceptions() grew since); its reason stays
+//                                "scope end" and its message says "scope end during exception
+//                                unwinding". False for every other removal.
 // Severities: debug for a removal at scope end or by remove(), info for removals by
 // cleanup_all(), the manager's destructor, exit and sweep, warning for every failure.
-// Channel, Severity and TempfmReason are set when the record is opened (filters can use them);
+// Channel, Severity, TempfmReason and TempfmUnwinding are set when the record is opened (filters
+// can use them);
 // TempfmPath, TempfmKind and TempfmBytes are added once the removal is done (formatters see them).
 // Sizes are measured only when some sink accepts the record.
 //

@@ -38,25 +38,28 @@ namespace bl = boost::log;
 
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
-// The attributes filters may use (Channel, Severity, TempfmReason) are constant attributes in one
-// attribute set per severity and reason, made once: the core then takes from them only the values
+// The attributes filters may use (Channel, Severity, TempfmReason, TempfmUnwinding) are constant
+// attributes in one attribute set per severity and reason, made once: the core then takes from them only the values
 // a filter asks for, so a record that no sink wants costs little (removals happen by the hundred
 // thousand).
 struct constant_values {
   bl::attribute_name channel_n{"Channel"}, severity_n{"Severity"}, path_n{"TempfmPath"}, reason_n{"TempfmReason"};
-  bl::attribute_set sets[3][7];  // [debug, info, warning][reason, or 6: none]
+  // [debug, info, warning][reason; 6: scope end during exception unwinding; 7: not a removal]
+  bl::attribute_set sets[3][8];
   // The sets that were current before this one (set_log_severity()): never freed, since another
   // thread may be opening a record with them, and reachable from here (no leak is reported).
   const constant_values* previous = nullptr;
   // levels: the "Severity" attributes of debug, info and warning records.
   explicit constant_values(const bl::attribute (&levels)[3]) {
     for (int l = 0; l < 3; ++l)
-      for (int r = 0; r < 7; ++r) {
+      for (int r = 0; r < 8; ++r) {
         bl::attribute_set& set = sets[l][r];
         set.insert(channel_n, bl::attributes::constant<std::string>(log_channel()));
         set.insert(severity_n, levels[l]);
-        if (r < 6)
-          set.insert(reason_n, bl::attributes::constant<std::string>(to_string(static_cast<cleanup_reason>(r))));
+        if (r == 7) continue;
+        const cleanup_reason why = r == 6 ? cleanup_reason::scope_end : static_cast<cleanup_reason>(r);
+        set.insert(reason_n, bl::attributes::constant<std::string>(to_string(why)));
+        set.insert("TempfmUnwinding", bl::attributes::constant<bool>(r == 6));
       }
   }
 };
@@ -79,9 +82,9 @@ const constant_values& constants() {
 
 // A record only when some sink the application added accepts it: never one for Boost.Log's
 // default sink, which the core uses while no sink is added and which prints to stdout.
-bl::record open(log_level lvl, const cleanup_reason* reason) {
-  const constant_values& c = constants();
-  bl::record rec = bl::core::get()->open_record(c.sets[static_cast<int>(lvl)][reason ? static_cast<int>(*reason) : 6]);
+bl::record open(log_level lvl, const cleanup_reason* reason, bool unwinding = false) {
+  const int r = !reason ? 7 : unwinding && *reason == cleanup_reason::scope_end ? 6 : static_cast<int>(*reason);
+  bl::record rec = bl::core::get()->open_record(constants().sets[static_cast<int>(lvl)][r]);
   if (rec && only_default_sink(rec)) rec.reset();
   return rec;
 }
@@ -140,11 +143,12 @@ bool removals_logged(cleanup_reason why) noexcept {
   }
 }
 
-removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted) noexcept
-    : path_(p), why_(why) {
+removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted,
+                         bool unwinding) noexcept
+    : path_(p), why_(why), unwinding_(unwinding && why == cleanup_reason::scope_end) {
   if (!maybe_wanted) return;
   try {
-    rec_ = open(level_of(why), &why);
+    rec_ = open(level_of(why), &why, unwinding_);
   } catch (...) {
   }
 }
@@ -153,11 +157,12 @@ void removal_log::done(const removal_result& r) noexcept {
   try {
     if (!r.ec && !rec_) return;
     const std::string ps = path_.string();
+    const std::string why = std::string(to_string(why_)) + (unwinding_ ? " during exception unwinding" : "");
     if (r.ec) {
-      bl::record w = open(log_level::warning, &why_);
+      bl::record w = open(log_level::warning, &why_, unwinding_);
       if (!w) return;
       add_details(w, ps, r);
-      std::string msg = "boost_tempfm: cannot remove " + ps + " (" + to_string(why_) + "): ";
+      std::string msg = "boost_tempfm: cannot remove " + ps + " (" + why + "): ";
       if (r.mount_point || r.failed_path != path_)
         msg += describe_failure(r);
       else
@@ -167,18 +172,19 @@ void removal_log::done(const removal_result& r) noexcept {
     }
     add_details(rec_, ps, r);
     if (r.kind == found_kind::none)
-      push(rec_, "boost_tempfm: " + ps + " was already gone (" + to_string(why_) + ")");
+      push(rec_, "boost_tempfm: " + ps + " was already gone (" + why + ")");
     else
       push(rec_, "boost_tempfm: removed " + std::string(kind_name(r.kind)) + ' ' + ps + " (" +
-                     std::to_string(r.bytes) + " bytes, " + to_string(why_) + ")");
+                     std::to_string(r.bytes) + " bytes, " + why + ")");
   } catch (...) {
     // Logging must never turn a cleanup into a failure, nor throw from a destructor.
   }
 }
 
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
-                             const boost::filesystem::path& root, bool measure, bool maybe_wanted) noexcept {
-  removal_log log(p, why, maybe_wanted);
+                             const boost::filesystem::path& root, bool measure, bool maybe_wanted,
+                             bool unwinding) noexcept {
+  removal_log log(p, why, maybe_wanted, unwinding);
   measure = measure || log.wanted();
   const std::string& ps = p.native();
   const std::string& rs = root.native();

@@ -31,6 +31,7 @@ struct seen_record {
   std::string channel, path, kind, reason, message;
   bl::trivial::severity_level severity;
   std::uintmax_t bytes;
+  int unwinding;  // TempfmUnwinding: 0, 1, or -1 when absent
 };
 
 // A sink backend that keeps the boost_tempfm records it receives.
@@ -46,6 +47,8 @@ class collector : public bl::sinks::basic_sink_backend<bl::sinks::synchronized_f
     r.reason = bl::extract_or_default<std::string>("TempfmReason", rec, std::string());
     r.bytes = bl::extract_or_default<std::uintmax_t>("TempfmBytes", rec, ~std::uintmax_t(0));
     r.message = bl::extract_or_default<std::string>("Message", rec, std::string());
+    const bl::value_ref<bool> unwinding = bl::extract<bool>("TempfmUnwinding", rec);
+    r.unwinding = unwinding ? static_cast<int>(*unwinding) : -1;
     std::lock_guard<std::mutex> g(mu_);
     records_.push_back(r);
   }
@@ -148,6 +151,59 @@ BOOST_AUTO_TEST_CASE(reasons_remove_call_and_manager_destroyed) {
       BOOST_TEST(r[i].kind == "nothing");
       BOOST_TEST(r[i].message.find("was already gone") != std::string::npos, r[i].message);
     }
+  }
+}
+
+namespace {
+// Makes a temp file and drops it in its destructor, which runs while an exception unwinds.
+struct makes_a_file_in_its_destructor {
+  tfm::temp_file_manager& m;
+  fs::path& made;
+  ~makes_a_file_in_its_destructor() {
+    tfm::temp_file f = m.create_temp_file(".d");
+    made = f.path();
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_removal_during_exception_unwinding_says_so) {
+  scratch s;
+  with_collector c;
+  tfm::temp_file_manager m("unw_", s.dir / "root");
+  fs::path unwound, normal, in_handler, in_destructor;
+  try {
+    tfm::temp_file f = m.create_temp_file(".u");
+    unwound = f.path();
+    throw std::runtime_error("unwind");
+  } catch (const std::runtime_error&) {
+    tfm::temp_file f = m.create_temp_file(".h");  // made and dropped in a handler: no exception in flight
+    in_handler = f.path();
+  }
+  {
+    tfm::temp_file f = m.create_temp_file(".n");
+    normal = f.path();
+  }
+  try {
+    makes_a_file_in_its_destructor k{m, in_destructor};
+    throw std::runtime_error("unwind");
+  } catch (const std::runtime_error&) {
+  }
+  // The destructor's own handle was made and dropped during the same unwinding: its scope ended
+  // normally (std::uncaught_exceptions() did not grow between its construction and destruction).
+  std::vector<seen_record> r = c.backend->take();
+  BOOST_REQUIRE(r.size() == 4u);
+  BOOST_TEST(r[0].path == unwound.string());
+  BOOST_TEST(r[0].unwinding == 1);
+  BOOST_TEST(r[0].reason == "scope end");  // the reason filters see is unchanged
+  BOOST_TEST(r[0].severity == bl::trivial::debug);
+  BOOST_TEST(r[0].message == "boost_tempfm: removed file " + unwound.string() +
+                                 " (0 bytes, scope end during exception unwinding)");
+  const fs::path others[] = {in_handler, normal, in_destructor};
+  for (std::size_t i = 1; i < 4; ++i) {
+    BOOST_TEST(r[i].path == others[i - 1].string());
+    BOOST_TEST(r[i].unwinding == 0, r[i].path);
+    BOOST_TEST(r[i].reason == "scope end");
+    BOOST_TEST(r[i].message == "boost_tempfm: removed file " + r[i].path + " (0 bytes, scope end)");
   }
 }
 
