@@ -112,7 +112,8 @@ bool only_default_sink(const bl::record& rec) noexcept {
   const boost::shared_ptr<bl::sinks::sink> s = reinterpret_cast<const sink_ptr*>(first)->lock();
   if (!s) return false;  // an application's sink destroyed meanwhile: the push skips it
   if (s.get() != sink) return true;  // not the layout above: deliver nothing rather than risk stdout
-  const bool is_default = is_default_sink_type(typeid(*s));
+  const bl::sinks::sink& object = *s;
+  const bool is_default = is_default_sink_type(typeid(object));
   (is_default ? default_sink_address : other_sink_address).store(sink, std::memory_order_relaxed);
   return is_default;
 }
