@@ -21,8 +21,8 @@
 // Severities: debug for a removal at scope end or by remove(), info for removals by
 // cleanup_all(), the manager's destructor, exit and sweep, warning for every failure.
 // Channel, Severity, TempfmReason and TempfmUnwinding are set when the record is opened (filters
-// can use them);
-// TempfmPath, TempfmKind and TempfmBytes are added once the removal is done (formatters see them).
+// can use them); TempfmPath, TempfmKind and TempfmBytes are added once the removal is done
+// (formatters see them).
 // Sizes are measured only when some sink accepts the record.
 //
 // Silent unless the application adds a sink, and the application's own logging unchanged: the

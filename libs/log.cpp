@@ -39,9 +39,9 @@ namespace bl = boost::log;
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
 // The attributes filters may use (Channel, Severity, TempfmReason, TempfmUnwinding) are constant
-// attributes in one attribute set per severity and reason, made once: the core then takes from them only the values
-// a filter asks for, so a record that no sink wants costs little (removals happen by the hundred
-// thousand).
+// attributes in one attribute set per severity and reason, made once: the core then takes from them
+// only the values a filter asks for, so a record that no sink wants costs little (removals happen
+// by the hundred thousand).
 struct constant_values {
   bl::attribute_name channel_n{"Channel"}, severity_n{"Severity"}, path_n{"TempfmPath"}, reason_n{"TempfmReason"};
   // [debug, info, warning][reason; 6: scope end during exception unwinding; 7: not a removal]

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <mutex>
 #include <regex>
+#include <thread>
 
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
@@ -295,6 +296,38 @@ BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity) {
     tfm::set_log_severity(bl::trivial::debug, bl::trivial::info, bl::trivial::warning);
     { tfm::temp_file f = m.create_temp_file(); }
     check(a.size() == 4u && a[3].first == -2, "trivial's severity again");
+    return check.failed;
+  });
+  BOOST_TEST(r.exited_with(0), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(set_log_severity_while_other_threads_log) {
+  // Every record carries one whole setting: trivial's debug or the application's normal.
+  scratch s;
+  child_result r = run_forked([&] {
+    child_checks check;
+    using sink_t = bl::sinks::synchronous_sink<level_collector>;
+    auto sink = boost::make_shared<sink_t>(boost::make_shared<level_collector>());
+    sink->set_filter(app_channel == tfm::log_channel());
+    bl::core::get()->add_sink(sink);
+    tfm::temp_file_manager m("mt_", s.dir / "root");
+    constexpr int threads = 3, files = 300;
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t)
+      ts.emplace_back([&] {
+        for (int i = 0; i < files; ++i) {
+          tfm::temp_file f = m.create_temp_file();
+        }
+      });
+    for (int i = 0; i < 20; ++i) {
+      tfm::set_log_severity(app_level::normal, app_level::notice, app_level::problem);
+      tfm::set_log_severity(bl::trivial::debug, bl::trivial::info, bl::trivial::warning);
+    }
+    for (std::thread& th : ts) th.join();
+    const auto& seen = sink->locked_backend()->seen;
+    check(seen.size() == threads * files, "one record per removal");
+    for (const auto& rec : seen)
+      if (rec.first != -2 && rec.first != static_cast<int>(app_level::normal)) check(false, "a severity of neither setting");
     return check.failed;
   });
   BOOST_TEST(r.exited_with(0), r.out);

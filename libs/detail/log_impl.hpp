@@ -52,9 +52,10 @@ removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason wh
                              const boost::filesystem::path& root, bool measure = false,
                              bool maybe_wanted = true, bool unwinding = false) noexcept;
 
-// Whether any sink the application added wants a record of a removal for `why`. Filters see only Channel, Severity and
-// TempfmReason when a record is opened, the same for every removal of one batch (cleanup_all,
-// sweep): a batch asks once instead of opening a record per removal.
+// Whether any sink the application added wants a record of a removal for `why`. Filters see only
+// Channel, Severity, TempfmReason and TempfmUnwinding (false) when a record is opened, the same for
+// every removal of one batch (cleanup_all, sweep): a batch asks once instead of opening a record
+// per removal.
 bool removals_logged(cleanup_reason why) noexcept;
 
 }  // namespace detail
