@@ -11,7 +11,7 @@ namespace boost_tempfm {
 //   path()    the absolute path (empty once released or removed)
 //   release() stop managing it; it stays on disk; returns the path
 //   remove()  remove it now, reporting failure (throwing and error_code overloads)
-//   ~temp_file() removes it, also during exception unwinding; never throws
+//   ~temp_file() removes it, also during exception unwinding (logged as such); never throws
 class temp_file : public detail::tracked_path {
  public:
   using detail::tracked_path::tracked_path;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -150,6 +151,38 @@ void logging() {
   //]
 }
 
+//[own_severity
+enum class app_level { trace, debug, info, warning, error };
+BOOST_LOG_ATTRIBUTE_KEYWORD(app_severity, "Severity", app_level)
+BOOST_LOG_ATTRIBUTE_KEYWORD(app_channel, "Channel", std::string)
+
+void log_with_app_levels() {
+  boost_tempfm::set_log_severity(app_level::debug, app_level::info, app_level::warning);
+  boost::log::add_console_log(std::clog, boost::log::keywords::filter = app_channel == boost_tempfm::log_channel() &&
+                                                                        app_severity >= app_level::info);
+}
+//]
+
+std::ostream& operator<<(std::ostream& o, app_level l) {
+  const char* names[] = {"trace", "debug", "info", "warning", "error"};
+  return o << names[static_cast<int>(l)];
+}
+
+void own_severity(boost_tempfm::temp_file_manager& manager) {
+  log_with_app_levels();
+  // What a sink sees: the application's type, info for cleanup_all(), debug for a scope end.
+  std::ostringstream seen;
+  auto sink = boost::log::add_console_log(
+      seen, boost::log::keywords::filter = app_channel == boost_tempfm::log_channel(),
+      boost::log::keywords::format = boost::log::expressions::stream << app_severity << " " << app_channel);
+  { boost_tempfm::temp_file f = manager.create_temp_file(); }
+  boost_tempfm::temp_file kept = manager.create_temp_file();
+  manager.cleanup_all();
+  sink->flush();
+  expect(seen.str() == "debug boost_tempfm\ninfo boost_tempfm\n", "records at the application's levels");
+  boost::log::core::get()->remove_sink(sink);
+}
+
 }  // namespace
 
 int main() {
@@ -175,6 +208,7 @@ int main() {
     errors(manager);
     registry(manager);
     logging();
+    own_severity(manager);
     fs::remove_all(scratch);
   } catch (const std::exception& e) {
     std::cerr << "tutorial: " << e.what() << "\n";

@@ -2,17 +2,17 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/log_impl.hpp"
 
+#include "detail/default_sink.hpp"
+
 #include <boost/log/attributes/attribute_set.hpp>
 #include <boost/log/attributes/attribute_value_impl.hpp>
 #include <boost/log/attributes/constant.hpp>
 #include <boost/log/core/core.hpp>
-#include <boost/log/sinks/sink.hpp>
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/trivial.hpp>
-#include <boost/make_shared.hpp>
 
+#include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 namespace boost_tempfm {
@@ -35,60 +35,58 @@ namespace detail {
 namespace {
 
 namespace bl = boost::log;
-using severity = bl::trivial::severity_level;
-
-// A sink that accepts nothing. While any sink is registered, the core does not use its built-in
-// default sink (which prints every record to stdout), so an application that adds no sink of its
-// own sees no output from this library.
-class silent_sink final : public bl::sinks::sink {
- public:
-  silent_sink() : bl::sinks::sink(false) {}
-  bool will_consume(bl::attribute_value_set const&) override { return false; }
-  void consume(bl::record_view const&) override {}
-  bool try_consume(bl::record_view const&) override { return true; }
-  void flush() override {}
-};
-
-severity to_severity(log_level l) {
-  switch (l) {
-    case log_level::debug: return bl::trivial::debug;
-    case log_level::info: return bl::trivial::info;
-    case log_level::warning: break;
-  }
-  return bl::trivial::warning;
-}
 
 // Records go straight to the core, without a logger object: a logger's mutex could be held by
 // another thread when the process forks, and the child may log its own removals at exit.
-// The attributes filters may use (Channel, Severity, TempfmReason) are constant attributes in one
-// attribute set per severity and reason, made once: the core then takes from them only the values
-// a filter asks for, so a record that no sink wants costs little (removals happen by the hundred
-// thousand).
+// The attributes filters may use (Channel, Severity, TempfmReason, TempfmUnwinding) are constant
+// attributes in one attribute set per severity and reason, made once: the core then takes from them
+// only the values a filter asks for, so a record that no sink wants costs little (removals happen
+// by the hundred thousand).
 struct constant_values {
   bl::attribute_name channel_n{"Channel"}, severity_n{"Severity"}, path_n{"TempfmPath"}, reason_n{"TempfmReason"};
-  bl::attribute_set sets[3][7];  // [debug, info, warning][reason, or 6: none]
-  constant_values() {
-    const severity levels[3] = {bl::trivial::debug, bl::trivial::info, bl::trivial::warning};
+  // [debug, info, warning][reason; 6: scope end during exception unwinding; 7: not a removal]
+  bl::attribute_set sets[3][8];
+  // The sets that were current before this one (set_log_severity()): never freed, since another
+  // thread may be opening a record with them, and reachable from here (no leak is reported).
+  const constant_values* previous = nullptr;
+  // levels: the "Severity" attributes of debug, info and warning records.
+  explicit constant_values(const bl::attribute (&levels)[3]) {
     for (int l = 0; l < 3; ++l)
-      for (int r = 0; r < 7; ++r) {
+      for (int r = 0; r < 8; ++r) {
         bl::attribute_set& set = sets[l][r];
         set.insert(channel_n, bl::attributes::constant<std::string>(log_channel()));
-        set.insert(severity_n, bl::attributes::constant<severity>(levels[l]));
-        if (r < 6)
-          set.insert(reason_n, bl::attributes::constant<std::string>(to_string(static_cast<cleanup_reason>(r))));
+        set.insert(severity_n, levels[l]);
+        if (r == 7) continue;
+        const cleanup_reason why = r == 6 ? cleanup_reason::scope_end : static_cast<cleanup_reason>(r);
+        set.insert(reason_n, bl::attributes::constant<std::string>(to_string(why)));
+        set.insert("TempfmUnwinding", bl::attributes::constant<bool>(r == 6));
       }
   }
 };
 
+// The sets in use; swapped whole by set_log_severity(), never destroyed (used at exit).
+std::atomic<const constant_values*> current_constants{nullptr};
+
 const constant_values& constants() {
-  static const constant_values* c = new constant_values;  // never destroyed: used at exit
-  return *c;
+  if (const constant_values* c = current_constants.load(std::memory_order_acquire)) return *c;
+  using bl::attributes::constant;
+  using level = bl::trivial::severity_level;
+  const bl::attribute trivial[3] = {constant<level>(bl::trivial::debug), constant<level>(bl::trivial::info),
+                                    constant<level>(bl::trivial::warning)};
+  const constant_values* fresh = new constant_values(trivial);
+  const constant_values* expected = nullptr;
+  if (current_constants.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return *fresh;
+  delete fresh;  // another thread was first (or set_log_severity() was called meanwhile)
+  return *expected;
 }
 
-bl::record open(severity lvl, const cleanup_reason* reason) {
-  log_init();  // whatever entry point logs first (a manager, sweep(), a tool) silences the default sink
-  const int l = lvl == bl::trivial::debug ? 0 : lvl == bl::trivial::info ? 1 : 2;
-  return bl::core::get()->open_record(constants().sets[l][reason ? static_cast<int>(*reason) : 6]);
+// A record only when some sink the application added accepts it: never one for Boost.Log's
+// default sink, which the core uses while no sink is added and which prints to stdout.
+bl::record open(log_level lvl, const cleanup_reason* reason, bool unwinding = false) {
+  const int r = !reason ? 7 : unwinding && *reason == cleanup_reason::scope_end ? 6 : static_cast<int>(*reason);
+  bl::record rec = bl::core::get()->open_record(constants().sets[static_cast<int>(lvl)][r]);
+  if (rec && only_default_sink(rec)) rec.reset();
+  return rec;
 }
 
 // Adds what is known once the removal is done.
@@ -110,23 +108,30 @@ void push(bl::record& rec, const std::string& msg) {
 
 }  // namespace
 
-void log_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { bl::core::get()->add_sink(boost::make_shared<silent_sink>()); });
+void log_init() { (void)bl::core::get(); }
+
+void set_log_severity_attributes(const bl::attribute& debug, const bl::attribute& info,
+                                 const bl::attribute& warning) {
+  const bl::attribute levels[3] = {debug, info, warning};
+  constant_values* fresh = new constant_values(levels);
+  fresh->previous = current_constants.load(std::memory_order_acquire);
+  while (!current_constants.compare_exchange_weak(fresh->previous, fresh, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire)) {
+  }
 }
 
 void log_message(log_level lvl, const std::string& msg) noexcept {
   try {
-    bl::record rec = open(to_severity(lvl), nullptr);
+    bl::record rec = open(lvl, nullptr);
     if (rec) push(rec, msg);
   } catch (...) {
   }
 }
 
 namespace {
-severity level_of(cleanup_reason why) {
-  return why == cleanup_reason::scope_end || why == cleanup_reason::remove_call ? bl::trivial::debug
-                                                                                : bl::trivial::info;
+log_level level_of(cleanup_reason why) {
+  return why == cleanup_reason::scope_end || why == cleanup_reason::remove_call ? log_level::debug
+                                                                                : log_level::info;
 }
 }  // namespace
 
@@ -138,11 +143,12 @@ bool removals_logged(cleanup_reason why) noexcept {
   }
 }
 
-removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted) noexcept
-    : path_(p), why_(why) {
+removal_log::removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted,
+                         bool unwinding) noexcept
+    : path_(p), why_(why), unwinding_(unwinding && why == cleanup_reason::scope_end) {
   if (!maybe_wanted) return;
   try {
-    rec_ = open(level_of(why), &why);
+    rec_ = open(level_of(why), &why, unwinding_);
   } catch (...) {
   }
 }
@@ -151,11 +157,12 @@ void removal_log::done(const removal_result& r) noexcept {
   try {
     if (!r.ec && !rec_) return;
     const std::string ps = path_.string();
+    const std::string why = std::string(to_string(why_)) + (unwinding_ ? " during exception unwinding" : "");
     if (r.ec) {
-      bl::record w = open(bl::trivial::warning, &why_);
+      bl::record w = open(log_level::warning, &why_, unwinding_);
       if (!w) return;
       add_details(w, ps, r);
-      std::string msg = "boost_tempfm: cannot remove " + ps + " (" + to_string(why_) + "): ";
+      std::string msg = "boost_tempfm: cannot remove " + ps + " (" + why + "): ";
       if (r.mount_point || r.failed_path != path_)
         msg += describe_failure(r);
       else
@@ -165,18 +172,19 @@ void removal_log::done(const removal_result& r) noexcept {
     }
     add_details(rec_, ps, r);
     if (r.kind == found_kind::none)
-      push(rec_, "boost_tempfm: " + ps + " was already gone (" + to_string(why_) + ")");
+      push(rec_, "boost_tempfm: " + ps + " was already gone (" + why + ")");
     else
       push(rec_, "boost_tempfm: removed " + std::string(kind_name(r.kind)) + ' ' + ps + " (" +
-                     std::to_string(r.bytes) + " bytes, " + to_string(why_) + ")");
+                     std::to_string(r.bytes) + " bytes, " + why + ")");
   } catch (...) {
     // Logging must never turn a cleanup into a failure, nor throw from a destructor.
   }
 }
 
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
-                             const boost::filesystem::path& root, bool measure, bool maybe_wanted) noexcept {
-  removal_log log(p, why, maybe_wanted);
+                             const boost::filesystem::path& root, bool measure, bool maybe_wanted,
+                             bool unwinding) noexcept {
+  removal_log log(p, why, maybe_wanted, unwinding);
   measure = measure || log.wanted();
   const std::string& ps = p.native();
   const std::string& rs = root.native();

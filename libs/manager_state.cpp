@@ -202,12 +202,12 @@ void manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) no
 }
 
 removal_result manager_state::remove_path(const boost::filesystem::path& p, cleanup_reason why,
-                                          bool maybe_wanted) noexcept {
-  return remove_logged(p, why, root_fd_, root_, false, maybe_wanted);
+                                          bool maybe_wanted, bool unwinding) noexcept {
+  return remove_logged(p, why, root_fd_, root_, false, maybe_wanted, unwinding);
 }
 
 boost::system::error_code manager_state::remove_one(const boost::filesystem::path& p, std::uint64_t id,
-                                                    cleanup_reason why) noexcept {
+                                                    cleanup_reason why, bool unwinding) noexcept {
   const std::uint32_t index = static_cast<std::uint32_t>(id);
   signal_node* sig;
   registry_ref ref;
@@ -224,7 +224,7 @@ boost::system::error_code manager_state::remove_one(const boost::filesystem::pat
     }
     e->state = slot_state::busy;
   }
-  const removal_result r = remove_path(p, why);
+  const removal_result r = remove_path(p, why, true, unwinding);
   {
     std::lock_guard<std::mutex> g(mu_);
     if (r.ec) {

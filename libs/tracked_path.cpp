@@ -5,6 +5,7 @@
 #include "detail/errors.hpp"
 #include "detail/manager_state.hpp"
 
+#include <exception>
 #include <utility>
 
 namespace boost_tempfm {
@@ -33,7 +34,7 @@ tracked_path& tracked_path::operator=(tracked_path&& other) noexcept {
 tracked_path::~tracked_path() { reset_(); }
 
 void tracked_path::reset_() noexcept {
-  if (state_) (void)state_->remove_one(path_, id_, cleanup_reason::scope_end);
+  if (state_) (void)state_->remove_one(path_, id_, cleanup_reason::scope_end, std::uncaught_exceptions() > uncaught_);
   state_.reset();
   path_.clear();
   id_ = 0;

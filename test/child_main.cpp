@@ -6,6 +6,10 @@
 //   tempfm_test_child exit   ROOT LIST   use the global and a local manager, then std::exit(0)
 //   tempfm_test_child return ROOT LIST   the same, then return from main
 //   tempfm_test_child sink   ROOT        add a Boost.Log console sink on stdout, create and remove
+//   tempfm_test_child app-log ROOT LIST  an application that adds no sink and logs with
+//                                        BOOST_LOG_TRIVIAL around removals of every kind, then exit()
+//   tempfm_test_child shutdown ROOT LIST an application with a sink on stderr that calls
+//                                        remove_all_sinks() and then exit() with live temp files
 //   tempfm_test_child hold   ROOT OUTSIDE READY   make a file, a dir and a registered OUTSIDE file,
 //                                        write their paths to READY, then hang (to be SIGKILLed)
 //   tempfm_test_child hold-nodump ...    the same, made non-dumpable first
@@ -93,6 +97,7 @@ int with_sink(const fs::path& root) {
                                    << expr::attr<std::string>("TempfmKind") << " | "
                                    << expr::attr<std::uintmax_t>("TempfmBytes") << " | "
                                    << expr::attr<std::string>("TempfmReason") << " | " << expr::smessage));
+  BOOST_LOG_TRIVIAL(info) << "app: own record";
   tfm::temp_file_manager m("sink_", root);
   {
     tfm::temp_file f = m.create_temp_file(".bin");
@@ -102,6 +107,54 @@ int with_sink(const fs::path& root) {
   std::ofstream((d.path() / "a").string()) << "abc";
   m.cleanup_all();
   return 0;
+}
+
+// An application that never adds a sink: Boost.Log's default sink prints its records on stdout,
+// before and after the library is used. Every kind of removal happens: scope end, remove(),
+// cleanup_all(), and at exit.
+int app_log(const fs::path& root, const fs::path& list) {
+  BOOST_LOG_TRIVIAL(info) << "app: before the manager";
+  std::ofstream out(list.string());
+  tfm::temp_file_manager m("app_", root);
+  tfm::temp_file global = tfm::get_temp_manager().create_temp_file(".g");
+  out << "gone " << global.path().string() << "\n";
+  {
+    tfm::temp_file f = m.create_temp_file(".bin");
+    std::ofstream(f.path().string()) << "12345";
+    out << "gone " << f.path().string() << "\n";
+  }
+  BOOST_LOG_TRIVIAL(info) << "app: after a scope end";
+  tfm::temp_file r = m.create_temp_file();
+  out << "gone " << r.path().string() << "\n";
+  r.remove();
+  tfm::temp_dir d = m.create_temp_dir();
+  std::ofstream((d.path() / "a").string()) << "abc";
+  out << "gone " << d.path().string() << "\n";
+  m.cleanup_all();
+  BOOST_LOG_TRIVIAL(debug) << "app: debug";
+  BOOST_LOG_TRIVIAL(warning) << "app: warning";
+  tfm::temp_file at_exit = m.create_temp_file(".exit");
+  out << "gone " << at_exit.path().string() << "\n";
+  out.close();
+  std::exit(0);  // at_exit, global: removed (and logged) by the exit hook
+}
+
+// The common shutdown idiom: the application's sink goes away before exit, temp files still live.
+int shutdown_idiom(const fs::path& root, const fs::path& list) {
+  namespace expr = boost::log::expressions;
+  boost::log::add_console_log(std::clog, boost::log::keywords::format = (expr::stream << "app-sink: " << expr::smessage));
+  BOOST_LOG_TRIVIAL(info) << "app: with its sink";
+  std::ofstream out(list.string());
+  tfm::temp_file_manager m("shut_", root);
+  { tfm::temp_file f = m.create_temp_file(".bin"); }
+  tfm::temp_file f = m.create_temp_file(".bin");
+  tfm::temp_dir d = m.create_temp_dir();
+  std::ofstream((d.path() / "a").string()) << "abc";
+  out << "gone " << f.path().string() << "\n" << "gone " << d.path().string() << "\n";
+  out.close();
+  boost::log::core::get()->remove_all_sinks();
+  BOOST_LOG_TRIVIAL(info) << "app: after remove_all_sinks";
+  std::exit(0);
 }
 
 int hold(const fs::path& root, const fs::path& outside, const fs::path& ready) {
@@ -282,6 +335,8 @@ int main(int argc, char** argv) {
   if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))
     return scenario(argv[1], argv[2], argv[3]);
   if (argc >= 3 && std::strcmp(argv[1], "sink") == 0) return with_sink(argv[2]);
+  if (argc >= 4 && std::strcmp(argv[1], "app-log") == 0) return app_log(argv[2], argv[3]);
+  if (argc >= 4 && std::strcmp(argv[1], "shutdown") == 0) return shutdown_idiom(argv[2], argv[3]);
   if (argc >= 2 && std::strcmp(argv[1], "identity") == 0) {
     const tfm::owner_id parent = tfm::current_process();  // first use, no manager
     const pid_t child = ::fork();
@@ -295,6 +350,6 @@ int main(int argc, char** argv) {
   }
   if (argc >= 3 && std::strcmp(argv[1], "sweep") == 0)
     return tfm::sweep(fs::canonical(argv[2])).removed.size() == 1 ? 0 : 1;
-  std::cerr << "usage: tempfm_test_child exit|return ROOT LIST | sink ROOT\n";
+  std::cerr << "usage: tempfm_test_child exit|return|app-log|shutdown ROOT LIST | sink ROOT | ... (see the top of child_main.cpp)\n";
   return 2;
 }

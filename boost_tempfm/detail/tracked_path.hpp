@@ -9,6 +9,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 
 namespace boost_tempfm {
@@ -29,7 +30,8 @@ class BOOST_TEMPFM_DECL tracked_path {
   tracked_path& operator=(const tracked_path&) = delete;
   // Removes the path if it is still tracked (not released, not already removed by cleanup_all).
   // Never throws: a failure is logged as a warning and the entry stays tracked by the manager, so
-  // cleanup_all() reports it and exit-time cleanup tries again.
+  // cleanup_all() reports it and exit-time cleanup tries again. A removal while an exception that
+  // was thrown after this handle was made unwinds the stack is logged as such (TempfmUnwinding).
   ~tracked_path();
 
   // The absolute path; empty once released or removed.
@@ -53,6 +55,9 @@ class BOOST_TEMPFM_DECL tracked_path {
   std::shared_ptr<manager_state> state_;
   boost::filesystem::path path_;
   std::uint64_t id_ = 0;
+  // std::uncaught_exceptions() when this handle was made (moved-to handles too): the destructor
+  // runs during unwinding exactly when the count has grown since.
+  int uncaught_ = std::uncaught_exceptions();
 };
 
 }  // namespace detail

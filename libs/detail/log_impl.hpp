@@ -14,9 +14,9 @@
 namespace boost_tempfm {
 namespace detail {
 
-// Makes Boost.Log's core exist and installs the sink that keeps
-// Boost.Log's default sink quiet. Called before the exit hook is registered, so the hook runs
-// before Boost.Log's singletons are destroyed.
+// Makes Boost.Log's core exist. Called before the exit hook is registered, so the hook runs
+// before Boost.Log's singletons are destroyed. It adds no sink: records are opened only when a
+// sink the application added accepts them (default_sink.hpp).
 void log_init();
 
 enum class log_level { debug, info, warning };
@@ -31,13 +31,17 @@ class removal_log {
  public:
   // maybe_wanted=false: the caller asked removals_logged() for this batch and no sink wants
   // such records, so none is opened (a failure is still logged as a warning).
-  removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
+  // unwinding: a handle's destructor during exception unwinding (why is scope_end); the record says
+  // so (TempfmUnwinding, and the message).
+  removal_log(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true,
+              bool unwinding = false) noexcept;
   bool wanted() const noexcept { return static_cast<bool>(rec_); }
   void done(const removal_result& r) noexcept;
 
  private:
   const boost::filesystem::path& path_;
   cleanup_reason why_;
+  bool unwinding_;
   boost::log::record rec_;
 };
 
@@ -46,11 +50,12 @@ class removal_log {
 // measured when `measure` or when a sink wants the record.
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
                              const boost::filesystem::path& root, bool measure = false,
-                             bool maybe_wanted = true) noexcept;
+                             bool maybe_wanted = true, bool unwinding = false) noexcept;
 
-// Whether any sink wants a record of a removal for `why`. Filters see only Channel, Severity and
-// TempfmReason when a record is opened, the same for every removal of one batch (cleanup_all,
-// sweep): a batch asks once instead of opening a record per removal.
+// Whether any sink the application added wants a record of a removal for `why`. Filters see only
+// Channel, Severity, TempfmReason and TempfmUnwinding (false) when a record is opened, the same for
+// every removal of one batch (cleanup_all, sweep): a batch asks once instead of opening a record
+// per removal.
 bool removals_logged(cleanup_reason why) noexcept;
 
 }  // namespace detail

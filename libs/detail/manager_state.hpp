@@ -57,9 +57,10 @@ class manager_state {
 
   // Removes entry id of p if this process owns it and it is still tracked; an entry owned by
   // another process (inherited through fork) is forgotten without removal. On failure the entry is
-  // tracked again and the error returned. Logs the outcome.
-  boost::system::error_code remove_one(const boost::filesystem::path& p, std::uint64_t id,
-                                       cleanup_reason why) noexcept;
+  // tracked again and the error returned. Logs the outcome (`unwinding`: a handle's destructor that
+  // runs during exception unwinding).
+  boost::system::error_code remove_one(const boost::filesystem::path& p, std::uint64_t id, cleanup_reason why,
+                                       bool unwinding = false) noexcept;
 
   // Removes every entry this process owns; forgets inherited ones. Failed entries stay tracked.
   std::vector<removal_failure> remove_all(cleanup_reason why) noexcept;
@@ -89,7 +90,8 @@ class manager_state {
     registry_ref ref;
     signal_node* sig = nullptr;  // published for install_signal_cleanup()'s handler
   };
-  removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
+  removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true,
+                             bool unwinding = false) noexcept;
   // mu_ held. Returns the handle id.
   std::uint64_t insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig, bool registered);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
