@@ -45,7 +45,7 @@ cmake_build() {
 
 passed=0
 skipped=0
-stage() { echo; echo "=== $*"; }
+stage() { echo; echo "=== $* (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
 ok() { passed=$((passed + 1)); echo "--- ok: $*"; }
 
 run_tests() {
