@@ -68,6 +68,7 @@ install_missing() {
 install_missing
 command -v "$CXX_MINGW" >/dev/null || die "$CXX_MINGW not found after installing g++-mingw-w64-x86-64-posix"
 command -v "$B2" >/dev/null || die "b2 not found (package libboost1.81-tools-dev)"
+"$B2" -v 2>/dev/null | grep -c '^B2 Version' >/dev/null || die "$B2 -v does not say 'B2 Version': not a b2"
 
 # --- 2. the cache key: what the libraries depend on, all known without the network ---------------
 key() {
@@ -123,7 +124,16 @@ fi
 WORK=$(mktemp -d "$scratch_parent/boost_tempfm-$NAME-build.XXXXXX")
 echo "$WORK" >"$CACHE/.$NAME.scratch"
 LOG=$CACHE/$NAME.log
-trap 'rm -rf "$WORK" "$STAGE" "$CACHE/.$NAME.scratch"' EXIT
+B2_PID=
+cleanup() {
+  # An interrupted b2 goes first, with the compilers it started (its own process group).
+  if [ -n "$B2_PID" ]; then kill -TERM -- "-$B2_PID" 2>/dev/null || true; wait "$B2_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK" "$STAGE" 2>/dev/null || { sleep 1; rm -rf "$WORK" "$STAGE"; }
+  rm -f "$CACHE/.$NAME.scratch"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
 : >"$LOG"
 say "building in $WORK; log: $LOG"
 
@@ -208,10 +218,18 @@ cat >"$WORK/user-config.jam" <<EOF
 using gcc : mingw : $CXX_MINGW : <archiver>$HOST-ar <ranlib>$HOST-ranlib <rc>$HOST-windres ;
 EOF
 say "building Boost (${WITH[*]}) with $B2 -j$JOBS"
-(cd "$SRC" && "$B2" -j"$JOBS" -q -d1 --user-config="$WORK/user-config.jam" --ignore-site-config \
+# In the background, in a process group of its own, so that a signal reaches this script at once
+# (bash defers traps while a foreground child runs) and cleanup can stop b2 and its compilers.
+(cd "$SRC" && exec setsid "$B2" -j"$JOBS" -q -d1 --user-config="$WORK/user-config.jam" --ignore-site-config \
   --build-dir="$WORK/build" --prefix="$STAGE/prefix" --layout=system \
-  "${B2_PROPERTIES[@]}" "${WITH[@]/#/--with-}" install) >>"$LOG" 2>&1 \
-  || { grep -E -B2 -A8 '^(error|\.\.\.failed|.*: error:)' "$LOG" | head -n 60 >&2; die "b2 failed; the whole log is $LOG"; }
+  "${B2_PROPERTIES[@]}" "${WITH[@]/#/--with-}" install) >>"$LOG" 2>&1 </dev/null &
+B2_PID=$!
+if ! wait "$B2_PID"; then
+  B2_PID=
+  { grep -E -B2 -A8 '^(error|\.\.\.failed|.*: error:)' "$LOG" || tail -n 20 "$LOG"; } | head -n 60 >&2
+  die "b2 failed; the whole log is $LOG"
+fi
+B2_PID=
 say "b2 built and installed in $(since "$t")"
 
 # --- 6. check and publish -----------------------------------------------------------------------
@@ -219,7 +237,8 @@ for l in "${EXPECT[@]}"; do
   [ -f "$STAGE/prefix/lib/libboost_$l.a" ] || die "b2 succeeded but lib/libboost_$l.a is missing; see $LOG"
 done
 [ -f "$STAGE/prefix/lib/cmake/Boost-1.81.0/BoostConfig.cmake" ] || die "b2 wrote no lib/cmake/Boost-1.81.0/BoostConfig.cmake"
-"$HOST-objdump" -f "$STAGE/prefix/lib/libboost_filesystem.a" | grep -q 'file format pe-x86-64' \
+# (grep -c, not -q: reading all of objdump's output spares it a SIGPIPE, which pipefail would see)
+"$HOST-objdump" -f "$STAGE/prefix/lib/libboost_filesystem.a" | grep -c 'file format pe-x86-64' >/dev/null \
   || die "lib/libboost_filesystem.a is not x86-64 Windows code"
 {
   echo "$KEY"
@@ -234,6 +253,6 @@ mv -T "$STAGE/prefix" "$DEST"
 exec 9>&-  # the cache is complete: let waiting runs use it while this one cleans up
 say "done: $DEST ($(du -sh "$DEST/lib" | cut -f1) of libraries) in $(since "$t_all")"
 t=$(now)
-rm -rf "$WORK" "$STAGE" "$CACHE/.$NAME.scratch"
+cleanup
 say "build tree removed in $(since "$t")"
 echo "$DEST"

@@ -46,10 +46,11 @@ step "ctest under wine"
 (cd "$BUILD/build" && ctest -j "$JOBS" --output-on-failure)
 done_step "ctest"
 
-# wineserver lingers a few seconds after the last program: wait for it, so nothing is left running.
+# wine-run keeps the prefix's wineserver 10 s after the last program: stop it now, and with it the
+# prefix's background programs, so that nothing is left running.
 ws=/usr/lib/wine/wineserver
 [ -x "$ws" ] || ws=$(command -v wineserver || true)
-[ -z "$ws" ] || WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -w || true
+[ -z "$ws" ] || { WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -k 2>/dev/null; WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -w; } || true
 
 echo
 echo "=== mingw: timings"
