@@ -30,16 +30,16 @@ enum class startup_sweep { none, bounded, full };
 class BOOST_TEMPFM_DECL temp_file_manager {
  public:
   // prefix: default name prefix of what this manager creates (no '/' and no NUL).
-  // base_dir: the root. Empty means the private per-user root: $BOOST_TEMPFM_ROOT if set, else
+  // root: where it creates. Empty means the private per-user root: $BOOST_TEMPFM_ROOT if set, else
   //   <system temp dir>/tempfm-<uid>; it is created 0700 if missing and refused if it exists
   //   but is not a directory owned by this user without access for group and others.
-  //   A non-empty base_dir is created (0700) if missing and must be a writable directory that is
+  //   A non-empty root is created (0700) if missing and must be a writable directory that is
   //   the caller's (or root's and sticky, like /tmp), not writable by others unless sticky, in
   //   directories of the same kind, and reached through no symlink owned by another user.
   // sweep_at_start: see startup_sweep.
-  // Throws boost::filesystem::filesystem_error naming the path and the reason; creates nothing
-  // when the arguments are bad.
-  explicit temp_file_manager(std::string prefix = "tempfm_", boost::filesystem::path base_dir = {},
+  // Throws boost::filesystem::filesystem_error naming the path and the reason; a bad prefix is
+  // refused before anything is created.
+  explicit temp_file_manager(std::string prefix = "tempfm_", boost::filesystem::path root = {},
                              startup_sweep sweep_at_start = startup_sweep::bounded);
   // Removes everything this manager still tracks (see cleanup_all). Never throws.
   ~temp_file_manager();
@@ -58,10 +58,10 @@ class BOOST_TEMPFM_DECL temp_file_manager {
 
   // Tracks an existing file, directory or symlink (removed as a link; its target is untouched)
   // for removal by cleanup_all() or at exit. Relative paths are made absolute now. Registering a
-  // path already tracked does nothing. Refused: a path that does not exist, and the root itself
-  // or any directory that contains it.
+  // path already tracked does nothing. Refused: an empty path (EINVAL), a path that does not exist
+  // (ENOENT), the root itself or any directory that contains it, and the root's registry (EINVAL).
   void register_file(const boost::filesystem::path& path);
-  void register_file(const boost::filesystem::path& path, boost::system::error_code& ec);
+  void register_file(const boost::filesystem::path& path, boost::system::error_code& ec) noexcept;
 
   // Removes everything this manager tracks and this process owns, including paths of handles
   // that are still alive (their destructors then do nothing). Idempotent. After trying every
@@ -72,13 +72,17 @@ class BOOST_TEMPFM_DECL temp_file_manager {
   // The number of paths currently tracked.
   std::size_t tracked_count() const;
 
-  // The canonical absolute root.
-  const boost::filesystem::path& base_dir() const noexcept;
+  // The canonical absolute root (no trailing separator).
+  const boost::filesystem::path& root() const noexcept;
+  // The name of 0.2; use root(). Kept for one release.
+  [[deprecated("use root()")]] const boost::filesystem::path& base_dir() const noexcept { return root(); }
 
   // The default name prefix given to the constructor.
   const std::string& prefix() const noexcept;
 
  private:
+  void register_impl(const boost::filesystem::path& path, boost::system::error_code* ec);
+
   std::shared_ptr<detail::manager_state> state_;
 };
 

@@ -110,9 +110,9 @@ void own_manager(const fs::path& where) {
   //[own_manager
   boost_tempfm::temp_file_manager jobs("job_", where / "jobs");  // created 0700 if missing
   boost_tempfm::temp_file f = jobs.create_temp_file(".part");
-  // f.path() == jobs.base_dir() / "job_<16 hex digits>.part"
+  // f.path() == jobs.root() / "job_<16 hex digits>.part"
   //]
-  expect(f.path().parent_path() == jobs.base_dir() && f.path().filename().string().rfind("job_", 0) == 0,
+  expect(f.path().parent_path() == jobs.root() && f.path().filename().string().rfind("job_", 0) == 0,
          "own manager");
 }
 
@@ -123,7 +123,7 @@ void errors(boost_tempfm::temp_file_manager& manager) {
   } catch (const boost::filesystem::filesystem_error& e) {
     // e.what(): boost_tempfm: suffix "/etc/passwd" holds a path separator: Invalid argument
     //           [system:22]: "<root>"
-    // e.code() == boost::system::errc::invalid_argument, e.path1() == manager.base_dir()
+    // e.code() == boost::system::errc::invalid_argument, e.path1() == manager.root()
     std::cerr << e.what() << "\n";
   }
   //]
@@ -132,11 +132,11 @@ void errors(boost_tempfm::temp_file_manager& manager) {
 void registry(boost_tempfm::temp_file_manager& manager) {
   //[registry
   // Every process of this user on this root shares its registry: see what all of them hold...
-  for (const boost_tempfm::registry_entry& e : boost_tempfm::list_entries(manager.base_dir()))
+  for (const boost_tempfm::registry_entry& e : boost_tempfm::list_entries(manager.root()))
     std::cout << e.path << ": pid " << e.owner.pid << (e.owner_alive ? " (alive), " : " (dead), ") << e.bytes
               << " bytes\n";
   // ...and remove what crashed or killed processes left (a new manager does some of it when it starts).
-  boost_tempfm::sweep_report swept = boost_tempfm::sweep(manager.base_dir());
+  boost_tempfm::sweep_report swept = boost_tempfm::sweep(manager.root());
   std::cout << "swept " << swept.removed.size() << " entries of dead processes\n";
   //]
 }
@@ -154,7 +154,7 @@ void logging() {
 
 int main() {
   try {
-    const fs::path root = boost_tempfm::get_temp_manager().base_dir();
+    const fs::path root = boost_tempfm::get_temp_manager().root();
     const fs::path scratch = fs::temp_directory_path() / fs::unique_path("tempfm-tutorial-%%%%%%%%");
     fs::create_directories(scratch);
     boost_tempfm::temp_file_manager& manager = boost_tempfm::get_temp_manager();

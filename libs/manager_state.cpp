@@ -22,15 +22,13 @@ namespace {
 
 std::uint32_t self_pid() { return current_pid(); }
 
-entry_type to_entry_type(entry_kind k) { return k == entry_kind::directory ? entry_type::directory : entry_type::file; }
-
 // Registers a name in the registry before create_unique makes it, and unregisters it if it
 // could not be made.
 class registering_observer final : public create_observer {
  public:
-  registering_observer(registry& r, entry_kind kind) : r_(r), kind_(kind) {}
+  registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
   void before_create(const boost::filesystem::path& p) override {
-    ref = r_.add(p.native(), to_entry_type(kind_), format::flag_created);
+    ref = r_.add(p.native(), kind_, format::flag_created);
   }
   void not_created(const boost::filesystem::path&) noexcept override {
     r_.remove(ref);
@@ -40,7 +38,7 @@ class registering_observer final : public create_observer {
 
  private:
   registry& r_;
-  entry_kind kind_;
+  entry_type kind_;
 };
 
 }  // namespace
@@ -69,7 +67,7 @@ manager_state::~manager_state() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
-std::uint64_t manager_state::insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig,
+std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig,
                                     bool registered) {
   std::uint32_t index;
   if (!free_.empty()) {
@@ -135,33 +133,43 @@ void manager_state::attach_signal_nodes() {
     if (e.state != slot_state::free && e.owner == self && !e.sig) e.sig = signal_attach(e.path.native());
 }
 
-std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const std::string& prefix,
-                                                                        const std::string& suffix, entry_kind kind) {
-  registering_observer obs(*registry_, kind);
+manager_state::made manager_state::create(const std::string& prefix, const std::string& suffix,
+                                          const create_spec& spec) {
+  registering_observer obs(*registry_, spec.kind);
   // The manager's own prefix was checked when it was made; an empty suffix needs no check.
-  const bool checked = suffix.empty() && prefix == prefix_;
-  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs, checked, root_fd_);
+  const bool checked = suffix.empty() && prefix == prefix_ && spec.digits == random_digits;
+  created c = create_unique(root_, prefix, suffix, name_max_, spec, &obs, checked, root_fd_);
   signal_node* sig = nullptr;
   try {
-    sig = signal_attach(p.native());
+    sig = signal_attach(c.path.native());
     std::lock_guard<std::mutex> g(mu_);
     if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
-    const std::uint64_t id = insert(p, kind, obs.ref, sig, false);
-    return {std::move(p), id};
+    const std::uint64_t id = insert(c.path, spec.kind, obs.ref, sig, false);
+    return {std::move(c.path), id, c.fd};
   } catch (...) {
     signal_detach(sig);
-    (void)remove_tree(p, false);
+    if (c.fd >= 0) ::close(c.fd);
+    (void)remove_tree(c.path, false);
     registry_->remove(obs.ref);
     throw;
   }
 }
 
-void manager_state::track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id) {
+bool manager_state::tracks(std::uint64_t id) const noexcept {
+  std::lock_guard<std::mutex> g(mu_);
+  const std::uint32_t index = static_cast<std::uint32_t>(id);
+  if (index >= slab_.size()) return false;
+  const entry& e = slab_[index];
+  // busy: being removed right now (by cleanup_all or remove()); still ours until that is done.
+  return e.state != slot_state::free && e.gen == static_cast<std::uint32_t>(id >> 32);
+}
+
+void manager_state::track_existing(const boost::filesystem::path& p, entry_type kind, const format::identity& id) {
   {
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) return;
   }
-  const registry_ref ref = registry_->add(p.native(), to_entry_type(kind), format::flag_identity, id);
+  const registry_ref ref = registry_->add(p.native(), kind, format::flag_identity, id);
   signal_node* sig = nullptr;
   try {
     sig = signal_attach(p.native());
@@ -186,19 +194,20 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_kind 
   }
 }
 
-void manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) noexcept {
+bool manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) noexcept {
   registry_ref ref;
   signal_node* sig = nullptr;
   {
     std::lock_guard<std::mutex> g(mu_);
     entry* e = find(id);
-    if (!e) return;
+    if (!e) return false;
     if (e->owner == self_pid()) ref = e->ref;
     sig = e->sig;
     release(static_cast<std::uint32_t>(id));
   }
   signal_detach(sig);
   if (ref.slot) registry_->remove(ref);
+  return true;
 }
 
 removal_result manager_state::remove_path(const boost::filesystem::path& p, cleanup_reason why,

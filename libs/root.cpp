@@ -145,21 +145,32 @@ fs::path canonical_dir(const fs::path& p, boost::system::error_code& ec) {
   return fs::path(s);
 }
 
-resolved_root resolve_root(const fs::path& base_dir) {
-  fs::path root;
-  if (base_dir.empty()) {
-    const char* env = std::getenv(root_env);
-    if (env && *env) {
-      root = fs::absolute(fs::path(env));
-    } else {
-      boost::system::error_code ec;
-      fs::path tmp = fs::temp_directory_path(ec);
-      if (ec) throw_error("no usable system temp directory (TMPDIR, TMP, TEMP, TEMPDIR or /tmp)", tmp, ec);
-      root = tmp / ("tempfm-" + std::to_string(::geteuid()));
-    }
-  } else {
-    root = fs::absolute(base_dir);
+fs::path root_path_of(const fs::path& base_dir) {
+  if (!base_dir.empty()) return fs::absolute(base_dir);
+  const char* env = std::getenv(root_env);
+  if (env && *env) return fs::absolute(fs::path(env));
+  boost::system::error_code ec;
+  fs::path tmp = fs::temp_directory_path(ec);
+  if (ec) throw_error("no usable system temp directory (TMPDIR, TMP, TEMP, TEMPDIR or /tmp)", tmp, ec);
+  return tmp / ("tempfm-" + std::to_string(::geteuid()));
+}
+
+std::size_t name_max_near(const fs::path& p) noexcept {
+  try {
+    fs::path existing = p;
+    struct stat st;
+    while (::stat(existing.c_str(), &st) != 0 && existing.has_parent_path() && existing != "/")
+      existing = existing.parent_path();
+    errno = 0;
+    const long n = ::pathconf(existing.c_str(), _PC_NAME_MAX);
+    return n > 0 ? static_cast<std::size_t>(n) : NAME_MAX;
+  } catch (...) {
+    return NAME_MAX;
   }
+}
+
+resolved_root resolve_root(const fs::path& base_dir) {
+  const fs::path root = root_path_of(base_dir);
   // Before anything is created: the symlinks on the way, and the directories that exist.
   check_symlinks_on_the_way(root);
   fs::path existing = root;

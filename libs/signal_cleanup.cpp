@@ -7,6 +7,7 @@
 #include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/signal.hpp>
 
+#include "detail/errors.hpp"
 #include "detail/manager_state.hpp"
 #include "detail/safe_remove.hpp"
 #include "detail/signal_list.hpp"
@@ -201,6 +202,10 @@ void install_signal_cleanup() {
       throw std::system_error(errno, std::generic_category(), "boost_tempfm: sigaction");
     detail::installed[sig] = true;
   }
+}
+
+void install_signal_cleanup(boost::system::error_code& ec) noexcept {
+  detail::with_error_code(ec, [](boost::system::error_code*) { install_signal_cleanup(); });
 }
 
 }  // namespace boost_tempfm

@@ -44,16 +44,25 @@ class manager_state {
   std::size_t name_max() const noexcept { return name_max_; }
 
   // Creates a unique file or directory in the root, registered before it exists and tracked.
-  // Returns the path and its entry id.
-  std::pair<boost::filesystem::path, std::uint64_t> create(const std::string& prefix, const std::string& suffix,
-                                                           entry_kind kind);
+  // Returns the path, its entry id and (spec.keep_open) its descriptor.
+  struct made {
+    boost::filesystem::path path;
+    std::uint64_t id;
+    int fd;
+  };
+  made create(const std::string& prefix, const std::string& suffix, const create_spec& spec);
+
+  // Whether entry id is tracked (live) now: false once released, removed, or removed by
+  // remove_all (cleanup_all, the manager's destruction).
+  bool tracks(std::uint64_t id) const noexcept;
 
   // Starts tracking an existing path for this process (register_file), recorded with the identity
   // of the object there now. No effect if tracked.
-  void track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id);
+  void track_existing(const boost::filesystem::path& p, entry_type kind, const format::identity& id);
 
-  // Forgets entry id of p (release()): no removal; gone from the registry too.
-  void untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;
+  // Forgets entry id of p (release()): no removal; gone from the registry too. False if it was
+  // not tracked (any more).
+  bool untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;
 
   // Removes entry id of p if this process owns it and it is still tracked; an entry owned by
   // another process (inherited through fork) is forgotten without removal. On failure the entry is
@@ -82,7 +91,7 @@ class manager_state {
     boost::filesystem::path path;
     std::uint32_t gen = 0;
     slot_state state = slot_state::free;
-    entry_kind kind = entry_kind::file;
+    entry_type kind = entry_type::file;
     bool registered = false;
     std::uint32_t owner = 0;  // pid
     std::uint64_t order = 0;  // creation order: cleanup_all removes in it
@@ -91,7 +100,7 @@ class manager_state {
   };
   removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
   // mu_ held. Returns the handle id.
-  std::uint64_t insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig, bool registered);
+  std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
   entry* find(std::uint64_t id) noexcept;
   // mu_ held: frees the slot (the caller detaches the signal node and the registry entry).

@@ -23,6 +23,12 @@ boost::filesystem::path canonical_dir(const boost::filesystem::path& p, boost::s
 // The name of the environment variable that overrides the default root.
 constexpr const char* root_env = "BOOST_TEMPFM_ROOT";
 
+// The absolute path of the root that resolve_root(base_dir) would use; nothing is created or checked.
+boost::filesystem::path root_path_of(const boost::filesystem::path& base_dir);
+
+// The longest file name the filesystem of p takes, asked of p or of its nearest existing ancestor.
+std::size_t name_max_near(const boost::filesystem::path& p) noexcept;
+
 // Empty base_dir: $BOOST_TEMPFM_ROOT, else <temp_directory_path()>/tempfm-<euid>; created 0700
 // if missing, refused unless it is a real directory (not a symlink) owned by the effective user
 // with no permission bits for group and others. Non-empty base_dir: created (0700) if missing,
