@@ -4,6 +4,7 @@
 #define BOOST_TEMPFM_TEMP_FILE_MANAGER_HPP
 
 #include <boost_tempfm/config.hpp>
+#include <boost_tempfm/create_options.hpp>
 #include <boost_tempfm/error.hpp>
 #include <boost_tempfm/temp_dir.hpp>
 #include <boost_tempfm/temp_file.hpp>
@@ -49,12 +50,20 @@ class BOOST_TEMPFM_DECL temp_file_manager {
   // A new empty file <root>/<prefix><16 random hex digits><suffix>, created with
   // O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC and mode 0600. A name collision is retried, never
   // overwritten. remove=false (the spec's delete=False): the file is neither tracked nor removed.
+  // The same as create_temp_file(create_options().suffix(suffix).prefix(...).keep(!remove)).
   temp_file create_temp_file(const std::string& suffix = "",
                              const std::optional<std::string>& prefix = std::nullopt,
                              bool remove = true);
+  // With every option (see create_options): mode, kept descriptor, random length, directory.
+  // The error_code form returns an empty handle on failure.
+  temp_file create_temp_file(const create_options& opt);
+  temp_file create_temp_file(const create_options& opt, boost::system::error_code& ec) noexcept;
 
   // A new empty directory <root>/<prefix><16 random hex digits>, mode 0700.
   temp_dir create_temp_dir(const std::optional<std::string>& prefix = std::nullopt);
+  // With options (keep_open is refused: EINVAL).
+  temp_dir create_temp_dir(const create_options& opt);
+  temp_dir create_temp_dir(const create_options& opt, boost::system::error_code& ec) noexcept;
 
   // Tracks an existing file, directory or symlink (removed as a link; its target is untouched)
   // for removal by cleanup_all() or at exit. Relative paths are made absolute now. Registering a
@@ -81,6 +90,8 @@ class BOOST_TEMPFM_DECL temp_file_manager {
   const std::string& prefix() const noexcept;
 
  private:
+  temp_file create_file_impl(const create_options& opt, boost::system::error_code* ec);
+  temp_dir create_dir_impl(const create_options& opt, boost::system::error_code* ec);
   void register_impl(const boost::filesystem::path& path, boost::system::error_code* ec);
 
   std::shared_ptr<detail::manager_state> state_;

@@ -5,6 +5,7 @@
 
 // Umbrella header.
 #include <boost_tempfm/config.hpp>
+#include <boost_tempfm/create_options.hpp>
 #include <boost_tempfm/error.hpp>
 #include <boost_tempfm/log.hpp>
 #include <boost_tempfm/registry.hpp>

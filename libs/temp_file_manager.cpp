@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 namespace boost_tempfm {
@@ -49,22 +50,84 @@ temp_file_manager::temp_file_manager(std::string prefix, fs::path base_dir, star
 
 temp_file_manager::~temp_file_manager() { (void)state_->remove_all(cleanup_reason::manager_destroyed); }
 
-temp_file temp_file_manager::create_temp_file(const std::string& suffix, const std::optional<std::string>& prefix,
-                                              bool remove) {
+namespace {
+
+// The checks every create call makes on its options; the name's own (affixes, length, digits) are
+// made by the create loop. Sets spec. False after a failure reported through ec.
+bool to_spec(const create_options& opt, entry_type kind, const fs::path& dir, detail::create_spec& spec,
+             boost::system::error_code* ec) {
+  spec.kind = kind;
+  spec.digits = opt.random_length();
+  spec.keep_open = opt.keep_open();
+  if (opt.mode()) {
+    if ((*opt.mode() & ~0777u) != 0) {
+      char m[16];
+      std::snprintf(m, sizeof m, "%04o", *opt.mode());
+      detail::fail(ec, std::string("mode ") + m + " holds bits other than permissions (0777)", dir, EINVAL);
+      return false;
+    }
+    spec.mode = *opt.mode();
+  }
+  if (kind == entry_type::directory && opt.keep_open()) {
+    detail::fail(ec, "keep_open applies to files, not to temporary directories", dir, EINVAL);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+temp_file temp_file_manager::create_file_impl(const create_options& opt, boost::system::error_code* ec) {
   detail::manager_state& s = *state_;
   detail::create_spec spec;
-  if (!remove)
-    return temp_file(nullptr, detail::create_unique(s.root(), prefix.value_or(s.prefix()), suffix, s.name_max(), spec).path, 0);
-  auto made = s.create(prefix.value_or(s.prefix()), suffix, spec);
-  return temp_file(state_, std::move(made.path), made.id);
+  if (!to_spec(opt, entry_type::file, s.root(), spec, ec)) return {};
+  const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
+  if (opt.keep()) {
+    detail::created c = detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec);
+    return temp_file(nullptr, std::move(c.path), 0, c.fd);
+  }
+  auto made = s.create(prefix, opt.suffix(), spec);
+  return temp_file(state_, std::move(made.path), made.id, made.fd);
+}
+
+temp_dir temp_file_manager::create_dir_impl(const create_options& opt, boost::system::error_code* ec) {
+  detail::manager_state& s = *state_;
+  detail::create_spec spec;
+  if (!to_spec(opt, entry_type::directory, s.root(), spec, ec)) return {};
+  const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
+  if (opt.keep()) return temp_dir(nullptr, detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec).path, 0);
+  auto made = s.create(prefix, opt.suffix(), spec);
+  return temp_dir(state_, std::move(made.path), made.id);
+}
+
+temp_file temp_file_manager::create_temp_file(const std::string& suffix, const std::optional<std::string>& prefix,
+                                              bool remove) {
+  create_options opt;
+  opt.suffix(suffix).keep(!remove);
+  if (prefix) opt.prefix(*prefix);
+  return create_file_impl(opt, nullptr);
+}
+
+temp_file temp_file_manager::create_temp_file(const create_options& opt) { return create_file_impl(opt, nullptr); }
+
+temp_file temp_file_manager::create_temp_file(const create_options& opt, boost::system::error_code& ec) noexcept {
+  temp_file f;
+  detail::with_error_code(ec, [&](boost::system::error_code* e) { f = create_file_impl(opt, e); });
+  return f;
 }
 
 temp_dir temp_file_manager::create_temp_dir(const std::optional<std::string>& prefix) {
-  detail::manager_state& s = *state_;
-  detail::create_spec spec;
-  spec.kind = entry_type::directory;
-  auto made = s.create(prefix.value_or(s.prefix()), "", spec);
-  return temp_dir(state_, std::move(made.path), made.id);
+  create_options opt;
+  if (prefix) opt.prefix(*prefix);
+  return create_dir_impl(opt, nullptr);
+}
+
+temp_dir temp_file_manager::create_temp_dir(const create_options& opt) { return create_dir_impl(opt, nullptr); }
+
+temp_dir temp_file_manager::create_temp_dir(const create_options& opt, boost::system::error_code& ec) noexcept {
+  temp_dir d;
+  detail::with_error_code(ec, [&](boost::system::error_code* e) { d = create_dir_impl(opt, e); });
+  return d;
 }
 
 void temp_file_manager::register_impl(const fs::path& path, boost::system::error_code* ec) {
