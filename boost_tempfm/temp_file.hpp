@@ -4,6 +4,7 @@
 #define BOOST_TEMPFM_TEMP_FILE_HPP
 
 #include <boost_tempfm/detail/tracked_path.hpp>
+#include <boost_tempfm/persist_options.hpp>
 
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
@@ -18,6 +19,7 @@ namespace boost_tempfm {
 //   path()          the absolute path (empty once released or removed)
 //   native_handle() the descriptor of the exclusive create when made with keep_open, else -1
 //   close()         close that descriptor now (the file stays, still tracked)
+//   persist(dest)   rename it to dest (atomically; see persist_options), and stop managing it
 //   release()       stop managing it; it stays on disk; returns the path
 //   remove()        remove it now, reporting failure (throwing and error_code overloads)
 //   ~temp_file()    closes the descriptor and removes the file, also during exception unwinding;
@@ -41,8 +43,33 @@ class BOOST_TEMPFM_DECL temp_file : public detail::tracked_path {
   void close();
   void close(boost::system::error_code& ec) noexcept;
 
+  // Puts the file at dest (Rust's persist / persist_noclobber, LLVM's keep(Name)): fsync (unless
+  // opt.sync(false)), rename into dest's directory (RENAME_NOREPLACE with opt.no_clobber()), fsync
+  // of that directory. Then the handle owns nothing and path() is empty; a kept descriptor stays
+  // open on the file, now at dest. Across filesystems it fails with EXDEV naming both paths, unless
+  // opt.copy_across_filesystems(): the content is then copied into a new file in dest's directory
+  // (registered while it exists), which is renamed into place, and the original is removed; the
+  // kept descriptor is then one of the new file, at the same offset. On failure nothing moved: the
+  // handle still owns its file (except that a failed fsync of the directory after the rename is
+  // reported with the file already at dest). Errors name the file and dest.
+  void persist(const boost::filesystem::path& dest, const persist_options& opt = {});
+  void persist(const boost::filesystem::path& dest, const persist_options& opt,
+               boost::system::error_code& ec) noexcept;
+  void persist(const boost::filesystem::path& dest, boost::system::error_code& ec) noexcept;
+
+ protected:
+  void set_native_handle(int fd) noexcept { fd_ = fd; }
+  // persist() into the directory dir_fd (name: leaf), with src_at/src_name naming the file (a
+  // directory descriptor and a name in it, or AT_FDCWD and the absolute path). display: dest.
+  void persist_into(int src_at, const char* src_name, int dir_fd, const char* leaf,
+                    const boost::filesystem::path& display, const persist_options& opt, boost::system::error_code* ec);
+
  private:
   void close_impl(boost::system::error_code* ec);
+  void persist_impl(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
+  // The EXDEV fallback: a copy in dir_fd renamed to leaf, then the original removed.
+  void copy_into(int dir_fd, const char* leaf, const boost::filesystem::path& dest, const persist_options& opt,
+                 boost::system::error_code* ec);
 
   int fd_ = -1;
 };

@@ -3,6 +3,7 @@
 #ifndef BOOST_TEMPFM_TEMP_FILE_MANAGER_HPP
 #define BOOST_TEMPFM_TEMP_FILE_MANAGER_HPP
 
+#include <boost_tempfm/atomic_file.hpp>
 #include <boost_tempfm/config.hpp>
 #include <boost_tempfm/create_options.hpp>
 #include <boost_tempfm/error.hpp>
@@ -65,6 +66,17 @@ class BOOST_TEMPFM_DECL temp_file_manager {
   temp_dir create_temp_dir(const create_options& opt);
   temp_dir create_temp_dir(const create_options& opt, boost::system::error_code& ec) noexcept;
 
+  // Atomic save: a new file in destination's own directory, tracked in this manager's registry by
+  // absolute path and identity, open for writing (see atomic_file); commit() puts it at
+  // destination. Its mode: opt.mode() if given, else the destination's if it exists (a regular
+  // file), else what open() gives a new file (0666 less the umask). opt: prefix, suffix (by default
+  // ".<destination name>." and ".tmp"), random_length, mode; directory and keep are refused
+  // (EINVAL). Errors name the destination.
+  atomic_file create_atomic_file(const boost::filesystem::path& destination, const create_options& opt = {});
+  atomic_file create_atomic_file(const boost::filesystem::path& destination, const create_options& opt,
+                                 boost::system::error_code& ec) noexcept;
+  atomic_file create_atomic_file(const boost::filesystem::path& destination, boost::system::error_code& ec) noexcept;
+
   // Tracks an existing file, directory or symlink (removed as a link; its target is untouched)
   // for removal by cleanup_all() or at exit. Relative paths are made absolute now. Registering a
   // path already tracked does nothing. Refused: an empty path (EINVAL), a path that does not exist
@@ -92,6 +104,8 @@ class BOOST_TEMPFM_DECL temp_file_manager {
  private:
   temp_file create_file_impl(const create_options& opt, boost::system::error_code* ec);
   temp_dir create_dir_impl(const create_options& opt, boost::system::error_code* ec);
+  atomic_file create_atomic_impl(const boost::filesystem::path& destination, const create_options& opt,
+                                 boost::system::error_code* ec);
   void register_impl(const boost::filesystem::path& path, boost::system::error_code* ec);
 
   std::shared_ptr<detail::manager_state> state_;

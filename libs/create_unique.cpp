@@ -94,6 +94,27 @@ void validate_affixes(const boost::filesystem::path& dir, const std::string& pre
                 dir, ENAMETOOLONG);
 }
 
+bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem::path& dir, create_spec& spec,
+             boost::system::error_code* ec) {
+  spec.kind = kind;
+  spec.digits = opt.random_length();
+  spec.keep_open = opt.keep_open();
+  if (opt.mode()) {
+    if ((*opt.mode() & ~0777u) != 0) {
+      char m[16];
+      std::snprintf(m, sizeof m, "%04o", *opt.mode());
+      fail(ec, std::string("mode ") + m + " holds bits other than permissions (0777)", dir, EINVAL);
+      return false;
+    }
+    spec.mode = *opt.mode();
+  }
+  if (kind == entry_type::directory && opt.keep_open()) {
+    fail(ec, "keep_open applies to files, not to temporary directories", dir, EINVAL);
+    return false;
+  }
+  return true;
+}
+
 namespace {
 
 // Removes what the loop made when a later step failed (the name is ours: it was made O_EXCL).
@@ -111,7 +132,8 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
   if (!affixes_checked) validate_affixes(dir, prefix, suffix, name_max, spec.digits);
   const bool is_file = spec.kind != entry_type::directory;
   const unsigned base_mode = is_file ? (S_IRUSR | S_IWUSR) : S_IRWXU;
-  const bool chmod = spec.mode != 0 && (spec.mode & 07777) != base_mode;
+  const bool umasked = is_file && spec.umask_mode;
+  const bool chmod = !umasked && spec.mode != 0 && (spec.mode & 07777) != base_mode;
   const bool need_fd = chmod || (is_file && spec.keep_open) || (observer && observer->needs_descriptor());
   constexpr int max_attempts = 100;
   // The whole path is built in one string (one allocation), then handed to the path.
@@ -135,7 +157,7 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
     int fd = -1;
     bool made = false;
     if (is_file) {
-      fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, S_IRUSR | S_IWUSR);
+      fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, umasked ? 0666 : S_IRUSR | S_IWUSR);
       made = fd >= 0;
     } else if (::mkdirat(at, name, S_IRWXU) == 0) {
       made = true;

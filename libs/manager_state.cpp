@@ -3,6 +3,7 @@
 #include "detail/manager_state.hpp"
 
 #include "detail/errors.hpp"
+#include "detail/file_identity.hpp"
 #include "detail/process_identity.hpp"
 #include "detail/log_impl.hpp"
 
@@ -29,6 +30,33 @@ class registering_observer final : public create_observer {
   registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
   void before_create(const boost::filesystem::path& p) override {
     ref = r_.add(p.native(), kind_, format::flag_created);
+  }
+  void not_created(const boost::filesystem::path&) noexcept override {
+    r_.remove(ref);
+    ref = registry_ref{};
+  }
+  registry_ref ref;
+
+ private:
+  registry& r_;
+  entry_type kind_;
+};
+
+// For objects made outside the root: registered before they exist with an empty identity, then
+// with their identity (from the new object's descriptor) instead.
+class identifying_observer final : public create_observer {
+ public:
+  identifying_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
+  void before_create(const boost::filesystem::path& p) override {
+    ref = r_.add(p.native(), kind_, format::flag_identity, format::identity{});
+  }
+  bool needs_descriptor() const noexcept override { return true; }
+  void after_create(const boost::filesystem::path& p, int fd) override {
+    format::identity id;
+    if (int err = identity_of_fd(fd, id)) throw_errno("cannot record what was created at", p, err);
+    const registry_ref with_id = r_.add(p.native(), kind_, format::flag_identity, id);
+    r_.remove(ref);
+    ref = with_id;
   }
   void not_created(const boost::filesystem::path&) noexcept override {
     r_.remove(ref);
@@ -138,21 +166,63 @@ manager_state::made manager_state::create(const std::string& prefix, const std::
   registering_observer obs(*registry_, spec.kind);
   // The manager's own prefix was checked when it was made; an empty suffix needs no check.
   const bool checked = suffix.empty() && prefix == prefix_ && spec.digits == random_digits;
-  created c = create_unique(root_, prefix, suffix, name_max_, spec, &obs, checked, root_fd_);
+  return track_created(create_unique(root_, prefix, suffix, name_max_, spec, &obs, checked, root_fd_), spec.kind,
+                       obs.ref, false);
+}
+
+manager_state::made manager_state::create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max,
+                                             const std::string& prefix, const std::string& suffix,
+                                             const create_spec& spec) {
+  identifying_observer obs(*registry_, spec.kind);
+  // Indexed by path like registered ones: register_file() of it then finds it tracked.
+  return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
+                       true);
+}
+
+manager_state::made manager_state::track_created(created c, entry_type kind, registry_ref ref, bool indexed) {
   signal_node* sig = nullptr;
   try {
     sig = signal_attach(c.path.native());
     std::lock_guard<std::mutex> g(mu_);
     if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
-    const std::uint64_t id = insert(c.path, spec.kind, obs.ref, sig, false);
+    const std::uint64_t id = insert(c.path, kind, ref, sig, indexed);
     return {std::move(c.path), id, c.fd};
   } catch (...) {
     signal_detach(sig);
     if (c.fd >= 0) ::close(c.fd);
     (void)remove_tree(c.path, false);
-    registry_->remove(obs.ref);
+    registry_->remove(ref);
     throw;
   }
+}
+
+bool manager_state::hold(std::uint64_t id) noexcept {
+  std::lock_guard<std::mutex> g(mu_);
+  entry* e = find(id);
+  if (!e || e->owner != self_pid()) return false;
+  e->state = slot_state::busy;
+  return true;
+}
+
+void manager_state::settle(std::uint64_t id, bool gone) noexcept {
+  const std::uint32_t index = static_cast<std::uint32_t>(id);
+  signal_node* sig;
+  registry_ref ref;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (index >= slab_.size()) return;
+    entry& e = slab_[index];
+    if (e.state != slot_state::busy || e.gen != static_cast<std::uint32_t>(id >> 32)) return;
+    if (!gone) {
+      e.state = slot_state::live;
+      return;
+    }
+    sig = e.sig;
+    ref = e.ref;
+    release(index);
+  }
+  signal_detach(sig);
+  registry_->remove(ref);
 }
 
 bool manager_state::tracks(std::uint64_t id) const noexcept {

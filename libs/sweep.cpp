@@ -52,6 +52,10 @@ std::string describe(const owner_id& o) {
 // is not the one that was registered.
 std::string replaced(const detail::raw_entry& r) {
   if (!(r.flags & fmt::flag_identity)) return {};
+  // Recorded before the object was made outside the root, and never completed: its owner died
+  // between the two, so whatever is there may not be its object.
+  if (r.id.dev == 0 && r.id.ino == 0)
+    return "its owner died while creating it, before recording what it is: left in place";
   fmt::identity now;
   if (detail::identity_of(r.path.c_str(), now) != 0) return {};  // gone, or unreadable: the removal says
   if (detail::same_object(r.id, now)) return {};

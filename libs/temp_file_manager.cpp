@@ -50,37 +50,10 @@ temp_file_manager::temp_file_manager(std::string prefix, fs::path base_dir, star
 
 temp_file_manager::~temp_file_manager() { (void)state_->remove_all(cleanup_reason::manager_destroyed); }
 
-namespace {
-
-// The checks every create call makes on its options; the name's own (affixes, length, digits) are
-// made by the create loop. Sets spec. False after a failure reported through ec.
-bool to_spec(const create_options& opt, entry_type kind, const fs::path& dir, detail::create_spec& spec,
-             boost::system::error_code* ec) {
-  spec.kind = kind;
-  spec.digits = opt.random_length();
-  spec.keep_open = opt.keep_open();
-  if (opt.mode()) {
-    if ((*opt.mode() & ~0777u) != 0) {
-      char m[16];
-      std::snprintf(m, sizeof m, "%04o", *opt.mode());
-      detail::fail(ec, std::string("mode ") + m + " holds bits other than permissions (0777)", dir, EINVAL);
-      return false;
-    }
-    spec.mode = *opt.mode();
-  }
-  if (kind == entry_type::directory && opt.keep_open()) {
-    detail::fail(ec, "keep_open applies to files, not to temporary directories", dir, EINVAL);
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 temp_file temp_file_manager::create_file_impl(const create_options& opt, boost::system::error_code* ec) {
   detail::manager_state& s = *state_;
   detail::create_spec spec;
-  if (!to_spec(opt, entry_type::file, s.root(), spec, ec)) return {};
+  if (!detail::spec_of(opt, entry_type::file, s.root(), spec, ec)) return {};
   const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
   if (opt.keep()) {
     detail::created c = detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec);
@@ -93,7 +66,7 @@ temp_file temp_file_manager::create_file_impl(const create_options& opt, boost::
 temp_dir temp_file_manager::create_dir_impl(const create_options& opt, boost::system::error_code* ec) {
   detail::manager_state& s = *state_;
   detail::create_spec spec;
-  if (!to_spec(opt, entry_type::directory, s.root(), spec, ec)) return {};
+  if (!detail::spec_of(opt, entry_type::directory, s.root(), spec, ec)) return {};
   const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
   if (opt.keep()) return temp_dir(nullptr, detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec).path, 0);
   auto made = s.create(prefix, opt.suffix(), spec);

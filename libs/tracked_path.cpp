@@ -58,6 +58,12 @@ boost::filesystem::path tracked_path::release() noexcept {
   return p;
 }
 
+void tracked_path::forget() noexcept {
+  state_.reset();
+  path_.clear();
+  id_ = 0;
+}
+
 void tracked_path::remove(boost::system::error_code& ec) noexcept {
   ec.clear();
   if (!state_) return;

@@ -15,6 +15,9 @@
 //   tempfm_test_child signal MODE ROOT READY   install_signal_cleanup() scenarios (see with_signals)
 //   tempfm_test_child load ROOT SECONDS STATS  4 threads of churn, counters in STATS (see load)
 //   tempfm_test_child identity           exit 0 if a child forked after current_process() gets its own
+//   tempfm_test_child atomic ROOT DEST READY  start an atomic save of DEST (a manager on ROOT), write
+//                                        "partial" through its descriptor, write the temp file's
+//                                        path to READY, then hang (to be SIGKILLed before commit)
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -243,9 +246,22 @@ int load(const fs::path& root, int seconds, const fs::path& stats) {
   return 0;
 }
 
+int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& ready) {
+  tfm::temp_file_manager m("atomic_", root);
+  tfm::atomic_file f = m.create_atomic_file(dest);
+  if (::write(f.native_handle(), "partial", 7) != 7) return 3;
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    r << f.path().string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);

@@ -50,6 +50,14 @@ class BOOST_TEMPFM_DECL tracked_path {
   void remove();
   void remove(boost::system::error_code& ec) noexcept;
 
+ protected:
+  // For the handles' own operations (persist, commit): the manager's state, the entry, the path as
+  // given, and forgetting the path once it was moved away (nothing is removed).
+  const std::shared_ptr<manager_state>& state() const noexcept { return state_; }
+  std::uint64_t id() const noexcept { return id_; }
+  const boost::filesystem::path& given_path() const noexcept { return path_; }
+  void forget() noexcept;
+
  private:
   void reset_() noexcept;
 

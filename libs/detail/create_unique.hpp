@@ -3,6 +3,7 @@
 #ifndef BOOST_TEMPFM_LIBS_CREATE_UNIQUE_HPP
 #define BOOST_TEMPFM_LIBS_CREATE_UNIQUE_HPP
 
+#include <boost_tempfm/create_options.hpp>
 #include <boost_tempfm/registry.hpp>
 
 #include <boost/filesystem/path.hpp>
@@ -49,12 +50,21 @@ struct create_spec {
   // given this mode (permission bits only) through its descriptor: never more open than asked.
   unsigned mode = 0;
   bool keep_open = false;  // a file: its descriptor is returned (O_RDWR|O_CLOEXEC)
+  // A file: created 0666 less the umask, as open() makes a new file (what an atomic save of a new
+  // destination gets); mode is then ignored.
+  bool umask_mode = false;
 };
 
 struct created {
   boost::filesystem::path path;
   int fd = -1;  // with keep_open
 };
+
+// The checks every create call makes on its options (mode, keep_open for directories), and the
+// spec they give; the name's own (affixes, length, digits) are made by the create loop. False after
+// a failure reported through ec (see errors.hpp), naming dir.
+bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem::path& dir, create_spec& spec,
+             boost::system::error_code* ec);
 
 // The one create-unique loop for files and directories: dir/<prefix><random><suffix>, made with
 // open(O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600) or mkdir(0700). A name that exists is retried

@@ -52,6 +52,21 @@ class manager_state {
   };
   made create(const std::string& prefix, const std::string& suffix, const create_spec& spec);
 
+  // The same in another directory `dir` (absolute, normalised; dir_fd a descriptor of it; name_max
+  // its filesystem's limit). Tracked in this root's registry by absolute path and by identity: the
+  // entry is recorded before the object exists with an empty identity (a sweep leaves such an entry's
+  // path alone), and replaced by one with the object's identity once it exists, so a sweep never
+  // removes an object made there by someone else.
+  made create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max, const std::string& prefix,
+                 const std::string& suffix, const create_spec& spec);
+
+  // Takes entry id out of every other hand (cleanup_all, remove(), exit) while its path is moved
+  // away (persist, commit): false if it is not tracked (any more) or not this process's.
+  bool hold(std::uint64_t id) noexcept;
+  // Ends hold(): gone, the entry is forgotten (no removal; out of the registry); else it is tracked
+  // again as before.
+  void settle(std::uint64_t id, bool gone) noexcept;
+
   // Whether entry id is tracked (live) now: false once released, removed, or removed by
   // remove_all (cleanup_all, the manager's destruction).
   bool tracks(std::uint64_t id) const noexcept;
@@ -92,13 +107,16 @@ class manager_state {
     std::uint32_t gen = 0;
     slot_state state = slot_state::free;
     entry_type kind = entry_type::file;
-    bool registered = false;
+    bool registered = false;  // indexed by path in registered_ (registered, or created outside the root)
     std::uint32_t owner = 0;  // pid
     std::uint64_t order = 0;  // creation order: cleanup_all removes in it
     registry_ref ref;
     signal_node* sig = nullptr;  // published for install_signal_cleanup()'s handler
   };
   removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
+  // The part of create() and create_in() after the object exists: published for the signal handler
+  // and tracked. On failure the object is removed and unregistered.
+  made track_created(created c, entry_type kind, registry_ref ref, bool indexed);
   // mu_ held. Returns the handle id.
   std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
