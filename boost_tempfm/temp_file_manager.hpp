@@ -9,6 +9,7 @@
 #include <boost_tempfm/error.hpp>
 #include <boost_tempfm/temp_dir.hpp>
 #include <boost_tempfm/temp_file.hpp>
+#include <boost_tempfm/unnamed_file.hpp>
 
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
@@ -77,6 +78,16 @@ class BOOST_TEMPFM_DECL temp_file_manager {
                                  boost::system::error_code& ec) noexcept;
   atomic_file create_atomic_file(const boost::filesystem::path& destination, boost::system::error_code& ec) noexcept;
 
+  // A file with no name (O_TMPFILE) in the root's filesystem (or opt.directory()'s): see
+  // unnamed_file. Nothing is registered and nothing is left to clean, whatever ends the process.
+  // opt: directory, mode; a prefix or suffix is refused (EINVAL: it has no name); keep, keep_open
+  // and random_length do not apply. A filesystem without O_TMPFILE (NFS before 4.2, vfat, procfs,
+  // devpts...) is refused with EOPNOTSUPP naming the directory: there is no fallback, since a file
+  // made with a name and unlinked could not be linked again.
+  unnamed_file create_unnamed_file(const create_options& opt = {});
+  unnamed_file create_unnamed_file(const create_options& opt, boost::system::error_code& ec) noexcept;
+  unnamed_file create_unnamed_file(boost::system::error_code& ec) noexcept;
+
   // Tracks an existing file, directory or symlink (removed as a link; its target is untouched)
   // for removal by cleanup_all() or at exit. Relative paths are made absolute now. Registering a
   // path already tracked does nothing. Refused: an empty path (EINVAL), a path that does not exist
@@ -104,6 +115,7 @@ class BOOST_TEMPFM_DECL temp_file_manager {
  private:
   temp_file create_file_impl(const create_options& opt, boost::system::error_code* ec);
   temp_dir create_dir_impl(const create_options& opt, boost::system::error_code* ec);
+  unnamed_file create_unnamed_impl(const create_options& opt, boost::system::error_code* ec);
   atomic_file create_atomic_impl(const boost::filesystem::path& destination, const create_options& opt,
                                  boost::system::error_code* ec);
   void register_impl(const boost::filesystem::path& path, boost::system::error_code* ec);

@@ -15,5 +15,6 @@
 #include <boost_tempfm/temp_dir.hpp>
 #include <boost_tempfm/temp_file.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>
+#include <boost_tempfm/unnamed_file.hpp>
 
 #endif  // BOOST_TEMPFM_TEMPFM_HPP

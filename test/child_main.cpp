@@ -18,6 +18,7 @@
 //   tempfm_test_child atomic ROOT DEST READY  start an atomic save of DEST (a manager on ROOT), write
 //                                        "partial" through its descriptor, write the temp file's
 //                                        path to READY, then hang (to be SIGKILLed before commit)
+//   tempfm_test_child unnamed ROOT READY  make an unnamed file holding 1 MiB, write READY, hang
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -258,9 +259,20 @@ int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& read
   for (;;) ::pause();
 }
 
+int unnamed_hold(const fs::path& root, const fs::path& ready) {
+  tfm::temp_file_manager m("unnamed_", root);
+  tfm::unnamed_file f = m.create_unnamed_file();
+  const std::string mib(1 << 20, 'u');
+  if (::write(f.native_handle(), mib.data(), mib.size()) != ssize_t(mib.size())) return 3;
+  std::ofstream(ready.string() + ".tmp") << "ready\n";
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
   if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);

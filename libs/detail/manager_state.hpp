@@ -41,6 +41,7 @@ class manager_state {
 
   const boost::filesystem::path& root() const noexcept { return root_; }
   const std::string& prefix() const noexcept { return prefix_; }
+  int root_fd() const noexcept { return root_fd_; }  // O_PATH
   std::size_t name_max() const noexcept { return name_max_; }
 
   // Creates a unique file or directory in the root, registered before it exists and tracked.
