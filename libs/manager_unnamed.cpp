@@ -6,6 +6,7 @@
 #include "detail/create_unique.hpp"
 #include "detail/errors.hpp"
 #include "detail/manager_state.hpp"
+#include "detail/root.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,14 +20,16 @@ namespace fs = boost::filesystem;
 
 unnamed_file temp_file_manager::create_unnamed_impl(const create_options& opt, boost::system::error_code* ec) {
   detail::manager_state& s = *state_;
-  const fs::path& dir = s.root();
+  detail::call_dir d;
+  if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
+  const fs::path& dir = d.fd >= 0 ? d.path : s.root();
   if (opt.prefix() || !opt.suffix().empty()) {
     detail::fail(ec, "an unnamed file has no name (prefix and suffix do not apply)", dir, EINVAL);
     return {};
   }
   detail::create_spec spec;
   if (!detail::spec_of(opt, entry_type::file, dir, spec, ec)) return {};
-  const int fd = ::openat(s.root_fd(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  const int fd = ::openat(d.fd >= 0 ? d.fd : s.root_fd(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR);
   if (fd < 0) {
     const int err = errno;
     // Kernels or filesystems without O_TMPFILE say EOPNOTSUPP (or EISDIR: the flag includes

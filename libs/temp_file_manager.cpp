@@ -55,6 +55,16 @@ temp_file temp_file_manager::create_file_impl(const create_options& opt, boost::
   detail::create_spec spec;
   if (!detail::spec_of(opt, entry_type::file, s.root(), spec, ec)) return {};
   const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
+  detail::call_dir d;
+  if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
+  if (d.fd >= 0 && d.path != s.root()) {  // another directory: tracked by absolute path and identity
+    if (opt.keep()) {
+      detail::created c = detail::create_unique(d.path, prefix, opt.suffix(), d.name_max, spec, nullptr, false, d.fd);
+      return temp_file(nullptr, std::move(c.path), 0, c.fd);
+    }
+    auto made = s.create_in(d.path, d.fd, d.name_max, prefix, opt.suffix(), spec);
+    return temp_file(state_, std::move(made.path), made.id, made.fd);
+  }
   if (opt.keep()) {
     detail::created c = detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec);
     return temp_file(nullptr, std::move(c.path), 0, c.fd);
@@ -68,6 +78,14 @@ temp_dir temp_file_manager::create_dir_impl(const create_options& opt, boost::sy
   detail::create_spec spec;
   if (!detail::spec_of(opt, entry_type::directory, s.root(), spec, ec)) return {};
   const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
+  detail::call_dir d;
+  if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
+  if (d.fd >= 0 && d.path != s.root()) {
+    if (opt.keep())
+      return temp_dir(nullptr, detail::create_unique(d.path, prefix, opt.suffix(), d.name_max, spec, nullptr, false, d.fd).path, 0);
+    auto made = s.create_in(d.path, d.fd, d.name_max, prefix, opt.suffix(), spec);
+    return temp_dir(state_, std::move(made.path), made.id);
+  }
   if (opt.keep()) return temp_dir(nullptr, detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec).path, 0);
   auto made = s.create(prefix, opt.suffix(), spec);
   return temp_dir(state_, std::move(made.path), made.id);

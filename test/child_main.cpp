@@ -19,6 +19,8 @@
 //                                        "partial" through its descriptor, write the temp file's
 //                                        path to READY, then hang (to be SIGKILLed before commit)
 //   tempfm_test_child unnamed ROOT READY  make an unnamed file holding 1 MiB, write READY, hang
+//   tempfm_test_child hold-in ROOT DIR READY  make a file and a dir (with content) in DIR through
+//                                        create_options::directory, write their paths to READY, hang
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -269,9 +271,24 @@ int unnamed_hold(const fs::path& root, const fs::path& ready) {
   for (;;) ::pause();
 }
 
+int hold_in(const fs::path& root, const fs::path& dir, const fs::path& ready) {
+  tfm::temp_file_manager m("held_", root);
+  tfm::temp_file f = m.create_temp_file(tfm::create_options().directory(dir).suffix(".part"));
+  std::ofstream(f.path().string()) << "part";
+  tfm::temp_dir d = m.create_temp_dir(tfm::create_options().directory(dir));
+  std::ofstream((d.path() / "frame").string()) << "frame";
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    r << f.path().string() << "\n" << d.path().string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 5 && std::strcmp(argv[1], "hold-in") == 0) return hold_in(argv[2], argv[3], argv[4]);
   if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
   if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
