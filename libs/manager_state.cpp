@@ -23,50 +23,74 @@ namespace {
 
 std::uint32_t self_pid() { return current_pid(); }
 
+registry_mark mark_of(const registry& r, const registry_ref& ref) noexcept { return {r.base(), r.mark_of(ref)}; }
+
 // Registers a name in the registry before create_unique makes it, and unregisters it if it
-// could not be made.
-class registering_observer final : public create_observer {
+// could not be made. Also publishes it for install_signal_cleanup()'s handler before it exists, and
+// holds a creation window (signal_list.hpp) from then until the object exists, so that the handler
+// either sees it or refuses the creation.
+class registering_observer : public create_observer {
  public:
   registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
   void before_create(const boost::filesystem::path& p) override {
     ref = r_.add(p.native(), kind_, format::flag_created);
+    publish(p);
   }
+  void after_create(const boost::filesystem::path& p, int) override { settle_window(p); }
   void not_created(const boost::filesystem::path&) noexcept override {
+    window_.leave();
+    signal_detach(sig);
+    sig = nullptr;
     r_.remove(ref);
     ref = registry_ref{};
   }
   registry_ref ref;
+  signal_node* sig = nullptr;
 
- private:
+ protected:
+  void publish(const boost::filesystem::path& p) {
+    try {
+      sig = signal_attach(p.native(), mark_of(r_, ref));
+    } catch (...) {
+      not_created(p);
+      throw;
+    }
+    if (!window_.enter()) {
+      not_created(p);
+      throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", p, ECANCELED);
+    }
+  }
+  // The object exists and its node says so: the handler may walk now. Normally it has not started
+  // (it waited for this window); it can have only if it gave up waiting, and then it may be past
+  // this path: what was made is removed (by create_unique, as for any failure after the create).
+  void settle_window(const boost::filesystem::path& p) {
+    window_.leave();
+    if (signal_cleanup_running())
+      throw_errno("not keeping what was just created: the process is ending (install_signal_cleanup's handler ran)",
+                  p, ECANCELED);
+  }
+
   registry& r_;
   entry_type kind_;
+  creation_window window_;
 };
 
-// For objects made outside the root: registered before they exist with an empty identity, then
-// with their identity (from the new object's descriptor) instead.
-class identifying_observer final : public create_observer {
+// For objects made outside the root: registered before they exist with an empty identity, which is
+// filled in from the new object's descriptor (in place: no lock, inside the creation window).
+class identifying_observer final : public registering_observer {
  public:
-  identifying_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
+  identifying_observer(registry& r, entry_type kind) : registering_observer(r, kind) {}
   void before_create(const boost::filesystem::path& p) override {
     ref = r_.add(p.native(), kind_, format::flag_identity, format::identity{});
+    publish(p);
   }
   bool needs_descriptor() const noexcept override { return true; }
   void after_create(const boost::filesystem::path& p, int fd) override {
     format::identity id;
     if (int err = identity_of_fd(fd, id)) throw_errno("cannot record what was created at", p, err);
-    const registry_ref with_id = r_.add(p.native(), kind_, format::flag_identity, id);
-    r_.remove(ref);
-    ref = with_id;
+    signal_mark(sig, registry_mark{r_.base(), r_.set_identity(ref, id)});
+    settle_window(p);
   }
-  void not_created(const boost::filesystem::path&) noexcept override {
-    r_.remove(ref);
-    ref = registry_ref{};
-  }
-  registry_ref ref;
-
- private:
-  registry& r_;
-  entry_type kind_;
 };
 
 }  // namespace
@@ -92,6 +116,10 @@ manager_state::manager_state(std::string prefix, boost::filesystem::path root, s
 
 manager_state::~manager_state() {
   unregister_state(this);
+  // Entries still tracked (failed removals) stay published for the handler, by path only: the
+  // registry may be unmapped once this state is gone.
+  for (entry& e : slab_)
+    if (e.state != slot_state::free) signal_mark(e.sig, registry_mark{});
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
@@ -158,31 +186,35 @@ void manager_state::attach_signal_nodes() {
   const std::uint32_t self = self_pid();
   std::lock_guard<std::mutex> g(mu_);
   for (entry& e : slab_)
-    if (e.state != slot_state::free && e.owner == self && !e.sig) e.sig = signal_attach(e.path.native());
+    if (e.state != slot_state::free && e.owner == self && !e.sig)
+      e.sig = signal_attach(e.path.native(), mark_of(*registry_, e.ref));
 }
 
 manager_state::made manager_state::create(const std::string& prefix, const std::string& suffix,
                                           const create_spec& spec) {
+  if (signal_cleanup_running())
+    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", root_, ECANCELED);
   registering_observer obs(*registry_, spec.kind);
   // The manager's own prefix was checked when it was made; an empty suffix needs no check.
   const bool checked = suffix.empty() && prefix == prefix_ && spec.digits == random_digits;
   return track_created(create_unique(root_, prefix, suffix, name_max_, spec, &obs, checked, root_fd_), spec.kind,
-                       obs.ref, false);
+                       obs.ref, obs.sig, false);
 }
 
 manager_state::made manager_state::create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max,
                                              const std::string& prefix, const std::string& suffix,
                                              const create_spec& spec) {
+  if (signal_cleanup_running())
+    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", dir, ECANCELED);
   identifying_observer obs(*registry_, spec.kind);
   // Indexed by path like registered ones: register_file() of it then finds it tracked.
   return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
-                       true);
+                       obs.sig, true);
 }
 
-manager_state::made manager_state::track_created(created c, entry_type kind, registry_ref ref, bool indexed) {
-  signal_node* sig = nullptr;
+manager_state::made manager_state::track_created(created c, entry_type kind, registry_ref ref, signal_node* sig,
+                                                 bool indexed) {
   try {
-    sig = signal_attach(c.path.native());
     std::lock_guard<std::mutex> g(mu_);
     if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
     const std::uint64_t id = insert(c.path, kind, ref, sig, indexed);
@@ -242,7 +274,7 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_type 
   const registry_ref ref = registry_->add(p.native(), kind, format::flag_identity, id);
   signal_node* sig = nullptr;
   try {
-    sig = signal_attach(p.native());
+    sig = signal_attach(p.native(), mark_of(*registry_, ref));
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) {  // another thread tracked it meanwhile
       signal_detach(sig);

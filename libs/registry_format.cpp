@@ -169,6 +169,24 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
   s.state.store(next_state(s.state.load(std::memory_order_relaxed), slot_live), std::memory_order_release);
 }
 
+std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) {
+  entry_slot& s = v.slot(head);
+  entry_data e;
+  (void)read_entry(v, head, e);  // stable: only this process writes it
+  e.id = id;
+  const std::uint32_t seen = s.state.load(std::memory_order_relaxed);
+  s.state.exchange(next_state(seen, slot_free), std::memory_order_acq_rel);
+  s.dev = id.dev;
+  s.ino = id.ino;
+  s.btime_sec = id.btime_sec;
+  s.btime_nsec = id.btime_nsec;
+  s.handle = id.handle;
+  s.checksum = entry_checksum(e, e.stored);
+  const std::uint32_t live = next_state(next_state(seen, slot_free), slot_live);
+  s.state.store(live, std::memory_order_release);
+  return live;
+}
+
 std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed) {
   entry_slot& s = v.slot(head);
   std::uint32_t next = s.next;

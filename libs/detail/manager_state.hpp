@@ -117,7 +117,8 @@ class manager_state {
   removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true) noexcept;
   // The part of create() and create_in() after the object exists: published for the signal handler
   // and tracked. On failure the object is removed and unregistered.
-  made track_created(created c, entry_type kind, registry_ref ref, bool indexed);
+  // sig: published already (before the create), or nullptr.
+  made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool indexed);
   // mu_ held. Returns the handle id.
   std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
