@@ -24,20 +24,18 @@ namespace boost_tempfm {
 class BOOST_TEMPFM_DECL atomic_file : public temp_file {
  public:
   atomic_file() noexcept = default;
-  // For the manager: dir_fd (a descriptor of the destination's directory, O_RDONLY) is owned by the
-  // handle from now on.
-  atomic_file(temp_file f, boost::filesystem::path destination, int dir_fd) noexcept;
+  // For the manager: destination is absolute and normalised.
+  atomic_file(temp_file f, boost::filesystem::path destination) noexcept;
   atomic_file(atomic_file&& other) noexcept;
   atomic_file& operator=(atomic_file&& other) noexcept;
-  ~atomic_file();
+  ~atomic_file() = default;  // ~temp_file removes the temp file if it was not committed
 
   const boost::filesystem::path& destination() const noexcept { return dest_; }
   bool committed() const noexcept { return committed_; }
 
   // fsync (unless opt.sync(false)), rename over the destination (with opt.no_clobber():
   // renameat2(RENAME_NOREPLACE), EEXIST if it exists, and then nothing moved), fsync of the
-  // directory. Both renames happen in the directory opened at creation, whatever happened to its
-  // path since. Afterwards path() is empty, committed() is true and the descriptor stays open on the
+  // directory (paths as named at creation). Afterwards path() is empty, committed() is true and the descriptor stays open on the
   // destination's file. Committing twice, or after remove()/release(): ENOENT. Errors name the temp
   // file and the destination.
   void commit(const persist_options& opt = {});
@@ -48,7 +46,6 @@ class BOOST_TEMPFM_DECL atomic_file : public temp_file {
   void commit_impl(const persist_options& opt, boost::system::error_code* ec);
 
   boost::filesystem::path dest_;
-  int dir_fd_ = -1;
   bool committed_ = false;
 };
 

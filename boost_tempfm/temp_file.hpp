@@ -59,17 +59,14 @@ class BOOST_TEMPFM_DECL temp_file : public detail::tracked_path {
 
  protected:
   void set_native_handle(int fd) noexcept { fd_ = fd; }
-  // persist() into the directory dir_fd (name: leaf), with src_at/src_name naming the file (a
-  // directory descriptor and a name in it, or AT_FDCWD and the absolute path). display: dest.
-  void persist_into(int src_at, const char* src_name, int dir_fd, const char* leaf,
-                    const boost::filesystem::path& display, const persist_options& opt, boost::system::error_code* ec);
+  // persist() to dest (absolute, normalised), the file being given_path().
+  void persist_into(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
 
  private:
   void close_impl(boost::system::error_code* ec);
   void persist_impl(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
-  // The EXDEV fallback: a copy in dir_fd renamed to leaf, then the original removed.
-  void copy_into(int dir_fd, const char* leaf, const boost::filesystem::path& dest, const persist_options& opt,
-                 boost::system::error_code* ec);
+  // The EXDEV fallback: a copy in dest's directory renamed to dest, then the original removed.
+  void copy_into(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
 
   int fd_ = -1;
 };

@@ -133,7 +133,12 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
   const bool is_file = spec.kind != entry_type::directory;
   const unsigned base_mode = is_file ? (S_IRUSR | S_IWUSR) : S_IRWXU;
   const bool umasked = is_file && spec.umask_mode;
-  const bool chmod = !umasked && spec.mode != 0 && (spec.mode & 07777) != base_mode;
+  const unsigned wanted = spec.mode != 0 ? (spec.mode & 0777) : base_mode;
+  const bool observer_sets_mode = observer && observer->sets_mode();
+  // Created with 0600 / 0700 and then given the mode, or (when the observer checks it) created with
+  // the mode, which the umask can only narrow, and corrected by the observer if it did.
+  const unsigned open_mode = umasked ? 0666 : observer_sets_mode ? wanted : base_mode;
+  const bool chmod = !umasked && !observer_sets_mode && wanted != base_mode;
   const bool need_fd = chmod || (is_file && spec.keep_open) || (observer && observer->needs_descriptor());
   constexpr int max_attempts = 100;
   // The whole path is built in one string (one allocation), then handed to the path.
@@ -157,9 +162,9 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
     int fd = -1;
     bool made = false;
     if (is_file) {
-      fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, umasked ? 0666 : S_IRUSR | S_IWUSR);
+      fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, static_cast<mode_t>(open_mode));
       made = fd >= 0;
-    } else if (::mkdirat(at, name, S_IRWXU) == 0) {
+    } else if (::mkdirat(at, name, static_cast<mode_t>(open_mode)) == 0) {
       made = true;
       // Ours: a name made O_EXCL a moment ago, in a directory where nobody else may rename our
       // entries (the root, or a directory checked like one).
@@ -172,12 +177,12 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
       }
     }
     if (made) {
-      if (chmod && ::fchmod(fd, static_cast<mode_t>(spec.mode & 07777)) != 0) {
+      if (chmod && ::fchmod(fd, static_cast<mode_t>(wanted)) != 0) {
         const int err = errno;
         undo(at, name, spec.kind, fd);
         if (observer) observer->not_created(p);
         char m[16];
-        std::snprintf(m, sizeof m, "%04o", spec.mode & 07777);
+        std::snprintf(m, sizeof m, "%04o", wanted);
         throw_errno(std::string("cannot give mode ") + m + " to the new temporary " + (is_file ? "file" : "directory"),
                     p, err);
       }

@@ -36,9 +36,11 @@ std::uint32_t handle_hash(int at, const char* path, int flags) noexcept {
 namespace {
 
 // From statx; false (errno set) if it failed.
-bool from_statx(int at, const char* path, int flags, format::identity& id, bool* is_dir) noexcept {
+bool from_statx(int at, const char* path, int flags, format::identity& id, bool* is_dir,
+                unsigned* mode = nullptr) noexcept {
   struct statx sx;
-  if (::statx(at, path, flags, STATX_TYPE | STATX_INO | STATX_BTIME, &sx) != 0) return false;
+  if (::statx(at, path, flags, STATX_TYPE | STATX_MODE | STATX_INO | STATX_BTIME, &sx) != 0) return false;
+  if (mode) *mode = sx.stx_mode & 07777u;
   id.dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
   id.ino = sx.stx_ino;
   const bool birth = (sx.stx_mask & STATX_BTIME) != 0;
@@ -50,12 +52,13 @@ bool from_statx(int at, const char* path, int flags, format::identity& id, bool*
 
 }  // namespace
 
-int identity_of_fd(int fd, format::identity& id) noexcept {
+int identity_of_fd(int fd, format::identity& id, unsigned* mode) noexcept {
   id.handle = handle_hash(fd, "", AT_EMPTY_PATH);
-  if (from_statx(fd, "", AT_EMPTY_PATH, id, nullptr)) return 0;
+  if (from_statx(fd, "", AT_EMPTY_PATH, id, nullptr, mode)) return 0;
   if (errno != ENOSYS) return errno;
   struct stat st;
   if (::fstat(fd, &st) != 0) return errno;
+  if (mode) *mode = st.st_mode & 07777u;
   id.dev = st.st_dev;
   id.ino = st.st_ino;
   id.btime_sec = 0;

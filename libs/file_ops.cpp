@@ -18,20 +18,17 @@
 namespace boost_tempfm {
 namespace detail {
 
-dest_dir::~dest_dir() {
-  if (fd >= 0) ::close(fd);
-}
-
-int dest_dir::release() noexcept { return std::exchange(fd, -1); }
-
-int open_dest_dir(const boost::filesystem::path& dest, dest_dir& out, const char*& what) {
+int resolve_dest(const boost::filesystem::path& dest, dest_path& out, const char*& what) {
   what = "the destination names no file";
   if (dest.empty()) return EINVAL;
-  boost::system::error_code ec;
-  boost::filesystem::path abs = boost::filesystem::absolute(dest, ec);
-  if (ec) {
-    what = "cannot make the destination absolute (no current directory?)";
-    return ec.value();
+  boost::filesystem::path abs = dest;
+  if (!abs.is_absolute()) {
+    boost::system::error_code ec;
+    abs = boost::filesystem::absolute(dest, ec);
+    if (ec) {
+      what = "cannot make the destination absolute (no current directory?)";
+      return ec.value();
+    }
   }
   abs = abs.lexically_normal();
   const boost::filesystem::path leaf = abs.filename();
@@ -39,42 +36,46 @@ int open_dest_dir(const boost::filesystem::path& dest, dest_dir& out, const char
   out.dest = abs;
   out.dir = abs.parent_path();
   out.leaf = leaf.native();
-  what = "cannot open the destination's directory";
-  int fd;
-  do {
-    fd = ::open(out.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return errno;
-  out.fd = fd;
   return 0;
 }
 
-std::size_t name_max_of(int dir_fd) noexcept {
+std::size_t name_max_of(const boost::filesystem::path& dir) noexcept {
   errno = 0;
-  const long n = ::fpathconf(dir_fd, _PC_NAME_MAX);
+  const long n = ::pathconf(dir.c_str(), _PC_NAME_MAX);
   return n > 0 ? static_cast<std::size_t>(n) : NAME_MAX;
 }
 
-int rename_into(int src_at, const char* src_name, int dir_fd, const char* leaf, bool no_clobber) noexcept {
-  if (!no_clobber) return ::renameat(src_at, src_name, dir_fd, leaf) == 0 ? 0 : errno;
-  if (::renameat2(src_at, src_name, dir_fd, leaf, RENAME_NOREPLACE) == 0) return 0;
+int sync_dir(const boost::filesystem::path& dir) noexcept {
+  int fd;
+  do {
+    fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno;
+  const int err = sync_fd(fd);
+  ::close(fd);
+  return err;
+}
+
+int rename_into(int src_at, const char* src, int dst_at, const char* dst, bool no_clobber) noexcept {
+  if (!no_clobber) return ::renameat(src_at, src, dst_at, dst) == 0 ? 0 : errno;
+  if (::renameat2(src_at, src, dst_at, dst, RENAME_NOREPLACE) == 0) return 0;
   const int err = errno;
   if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
   // A filesystem without RENAME_NOREPLACE: a link cannot replace an existing name either.
-  if (::linkat(src_at, src_name, dir_fd, leaf, 0) != 0) return errno;
-  (void)::unlinkat(src_at, src_name, 0);
+  if (::linkat(src_at, src, dst_at, dst, 0) != 0) return errno;
+  (void)::unlinkat(src_at, src, 0);
   return 0;
 }
 
-int link_fd(int fd, int dir_fd, const char* leaf) noexcept {
+int link_fd(int fd, const char* dst) noexcept {
   // Through /proc (any user); AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, so it is the fallback where
   // /proc is not mounted.
   char proc[64];
   std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  if (::linkat(AT_FDCWD, proc, dir_fd, leaf, AT_SYMLINK_FOLLOW) == 0) return 0;
+  if (::linkat(AT_FDCWD, proc, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) == 0) return 0;
   int err = errno;
   if (err != ENOENT || ::access("/proc/self/fd", F_OK) == 0) return err;
-  return ::linkat(fd, "", dir_fd, leaf, AT_EMPTY_PATH) == 0 ? 0 : errno;
+  return ::linkat(fd, "", AT_FDCWD, dst, AT_EMPTY_PATH) == 0 ? 0 : errno;
 }
 
 int sync_fd(int fd) noexcept {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <climits>
 #include <utility>
 
 namespace boost_tempfm {
@@ -30,9 +31,9 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     detail::fail(ec, "an atomic file is always tracked until commit (keep is refused)", destination, EINVAL);
     return {};
   }
-  detail::dest_dir d;
+  detail::dest_path d;
   const char* what = nullptr;
-  if (int err = detail::open_dest_dir(destination, d, what)) {
+  if (int err = detail::resolve_dest(destination, d, what)) {
     detail::fail(ec, what, destination, err);
     return {};
   }
@@ -42,18 +43,32 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
   if (!opt.mode()) {
     // The destination's mode if it is there; else that of a new file.
     struct stat st;
-    if (::fstatat(d.fd, d.leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+    if (::fstatat(AT_FDCWD, d.dest.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
       spec.mode = static_cast<unsigned>(st.st_mode & 0777);
     else
       spec.umask_mode = true;
   }
-  const std::size_t name_max = detail::name_max_of(d.fd);
-  std::string prefix, suffix;
-  detail::staging_affixes(d.leaf, name_max, spec.digits, prefix, suffix);
-  if (opt.prefix()) prefix = *opt.prefix();
-  if (!opt.suffix().empty()) suffix = opt.suffix();
-  detail::manager_state::made m = state_->create_in(d.dir, d.fd, name_max, prefix, suffix, spec);
-  return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest), d.release());
+  // Made by path in the destination's directory (no descriptor of it is kept: the commit renames by
+  // path too). NAME_MAX unless the filesystem says less when a name turns out too long.
+  std::size_t name_max = NAME_MAX;
+  for (int attempt = 0;; ++attempt) {
+    std::string prefix, suffix;
+    detail::staging_affixes(d.leaf, name_max, spec.digits, prefix, suffix);
+    if (opt.prefix()) prefix = *opt.prefix();
+    if (!opt.suffix().empty()) suffix = opt.suffix();
+    try {
+      detail::manager_state::made m = state_->create_in(d.dir, -1, name_max, prefix, suffix, spec);
+      return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
+    } catch (const fs::filesystem_error& e) {
+      const int err = e.code().value();
+      if (err == ENAMETOOLONG && attempt == 0 && !opt.prefix() && opt.suffix().empty()) {
+        name_max = detail::name_max_of(d.dir);
+        continue;
+      }
+      detail::fail(ec, std::string("cannot start the atomic save (") + e.what() + ")", destination, err);
+      return {};
+    }
+  }
 }
 
 atomic_file temp_file_manager::create_atomic_file(const fs::path& destination, const create_options& opt) {

@@ -10,6 +10,7 @@
 #include <boost_tempfm/registry.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,18 +80,27 @@ class registering_observer : public create_observer {
 // filled in from the new object's descriptor (in place: no lock, inside the creation window).
 class identifying_observer final : public registering_observer {
  public:
-  identifying_observer(registry& r, entry_type kind) : registering_observer(r, kind) {}
+  // mode: the exact permission bits wanted (0: none in particular, as the umask gives them).
+  identifying_observer(registry& r, entry_type kind, unsigned mode) : registering_observer(r, kind), mode_(mode) {}
   void before_create(const boost::filesystem::path& p) override {
     ref = r_.add(p.native(), kind_, format::flag_identity, format::identity{});
     publish(p);
   }
   bool needs_descriptor() const noexcept override { return true; }
+  bool sets_mode() const noexcept override { return mode_ != 0; }
   void after_create(const boost::filesystem::path& p, int fd) override {
     format::identity id;
-    if (int err = identity_of_fd(fd, id)) throw_errno("cannot record what was created at", p, err);
+    unsigned mode = 0;
+    if (int err = identity_of_fd(fd, id, &mode)) throw_errno("cannot record what was created at", p, err);
+    // Created with the wanted mode: only a umask that took bits away costs a chmod.
+    if (mode_ != 0 && mode != mode_ && ::fchmod(fd, static_cast<mode_t>(mode_)) != 0)
+      throw_errno("cannot give the new object its mode", p, errno);
     signal_mark(sig, registry_mark{r_.base(), r_.set_identity(ref, id)});
     settle_window(p);
   }
+
+ private:
+  unsigned mode_;
 };
 
 }  // namespace
@@ -206,7 +216,9 @@ manager_state::made manager_state::create_in(const boost::filesystem::path& dir,
                                              const create_spec& spec) {
   if (signal_cleanup_running())
     throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", dir, ECANCELED);
-  identifying_observer obs(*registry_, spec.kind);
+  const bool umasked = spec.kind == entry_type::file && spec.umask_mode;
+  identifying_observer obs(*registry_, spec.kind,
+                           umasked ? 0u : spec.mode != 0 ? (spec.mode & 0777u) : spec.kind == entry_type::directory ? 0700u : 0600u);
   // Indexed by path like registered ones: register_file() of it then finds it tracked.
   return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
                        obs.sig, true);

@@ -51,8 +51,7 @@ const char* refusal(int err) {
 
 }  // namespace
 
-void temp_file::persist_into(int src_at, const char* src_name, int dir_fd, const char* leaf, const fs::path& display,
-                             const persist_options& opt, boost::system::error_code* ec) {
+void temp_file::persist_into(const fs::path& display, const persist_options& opt, boost::system::error_code* ec) {
   const fs::path src = given_path();
   hold_guard held;
   if (state()) {
@@ -67,27 +66,26 @@ void temp_file::persist_into(int src_at, const char* src_name, int dir_fd, const
     fd_holder own;
     int fd = native_handle();
     if (fd < 0) {
-      own.fd = ::openat(src_at, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      own.fd = ::open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (own.fd < 0) return detail::fail(ec, "cannot open the file to sync it", src, display, errno);
       fd = own.fd;
     }
     if (int err = detail::sync_fd(fd)) return detail::fail(ec, "cannot sync the file before the rename", src, display, err);
   }
-  const int err = detail::rename_into(src_at, src_name, dir_fd, leaf, opt.no_clobber());
+  const int err = detail::rename_into(AT_FDCWD, src.c_str(), AT_FDCWD, display.c_str(), opt.no_clobber());
   if (err == EXDEV && opt.copy_across_filesystems()) {
     held.settle(false);
-    return copy_into(dir_fd, leaf, display, opt, ec);
+    return copy_into(display, opt, ec);
   }
   if (err) return detail::fail(ec, refusal(err), src, display, err);
   held.settle(true);  // moved: forgotten by the manager and the registry, never removed
   forget();
   if (opt.sync())
-    if (int serr = detail::sync_fd(dir_fd))
+    if (int serr = detail::sync_dir(display.parent_path()))
       return detail::fail(ec, "persisted, but cannot sync the destination's directory", src, display, serr);
 }
 
-void temp_file::copy_into(int dir_fd, const char* leaf, const fs::path& dest, const persist_options& opt,
-                          boost::system::error_code* ec) {
+void temp_file::copy_into(const fs::path& dest, const persist_options& opt, boost::system::error_code* ec) {
   const fs::path src = given_path();
   fd_holder own;
   int in = native_handle();
@@ -100,26 +98,24 @@ void temp_file::copy_into(int dir_fd, const char* leaf, const fs::path& dest, co
   if (::fstat(in, &st) != 0) return detail::fail(ec, "cannot inspect the file to copy it", src, dest, errno);
   // The copy is made where the destination is, under a name of its own, and tracked while it is
   // there: a process killed now leaves it to the sweep, never half a destination.
-  const std::size_t name_max = detail::name_max_of(dir_fd);
+  const fs::path dir = dest.parent_path();
+  const std::size_t name_max = detail::name_max_of(dir);
   std::string prefix, suffix;
-  detail::staging_affixes(leaf, name_max, detail::random_digits, prefix, suffix);
+  detail::staging_affixes(dest.filename().native(), name_max, detail::random_digits, prefix, suffix);
   detail::create_spec spec;
   spec.keep_open = true;
   spec.mode = static_cast<unsigned>(st.st_mode & 0777);
   detail::manager_state* s = state().get();
   detail::manager_state::made copy;
   if (s) {
-    copy = s->create_in(dest.parent_path(), dir_fd, name_max, prefix, suffix, spec);
+    copy = s->create_in(dir, -1, name_max, prefix, suffix, spec);
   } else {
-    detail::created c = detail::create_unique(dest.parent_path(), prefix, suffix, name_max, spec, nullptr, false, dir_fd);
+    detail::created c = detail::create_unique(dir, prefix, suffix, name_max, spec);
     copy = {std::move(c.path), 0, c.fd};
   }
-  const std::string copy_name = copy.path.filename().native();
   struct undo_copy {
     detail::manager_state* s;
     const detail::manager_state::made& m;
-    int dir_fd;
-    const std::string& name;
     bool armed = true;
     ~undo_copy() {
       if (!armed) return;
@@ -127,14 +123,14 @@ void temp_file::copy_into(int dir_fd, const char* leaf, const fs::path& dest, co
       if (s)
         (void)s->remove_one(m.path, m.id, cleanup_reason::remove_call);
       else
-        (void)::unlinkat(dir_fd, name.c_str(), 0);
+        (void)::unlink(m.path.c_str());
     }
-  } undo{s, copy, dir_fd, copy_name};
+  } undo{s, copy};
   if (int err = detail::copy_contents(in, copy.fd))
     return detail::fail(ec, "cannot copy the file across filesystems to", src, copy.path, err);
   if (opt.sync())
     if (int err = detail::sync_fd(copy.fd)) return detail::fail(ec, "cannot sync the copy of the file", src, copy.path, err);
-  if (int err = detail::rename_into(dir_fd, copy_name.c_str(), dir_fd, leaf, opt.no_clobber()))
+  if (int err = detail::rename_into(AT_FDCWD, copy.path.c_str(), AT_FDCWD, dest.c_str(), opt.no_clobber()))
     return detail::fail(ec, refusal(err), src, dest, err);
   undo.armed = false;
   if (s && s->hold(copy.id)) s->settle(copy.id, true);  // in place: forgotten, not removed
@@ -154,7 +150,7 @@ void temp_file::copy_into(int dir_fd, const char* leaf, const fs::path& dest, co
     (void)::unlink(src.c_str());
   forget();
   if (opt.sync())
-    if (int err = detail::sync_fd(dir_fd))
+    if (int err = detail::sync_dir(dir))
       return detail::fail(ec, "persisted, but cannot sync the destination's directory", src, dest, err);
 }
 
@@ -162,10 +158,10 @@ void temp_file::persist_impl(const fs::path& dest, const persist_options& opt, b
   const fs::path src = given_path();
   if (src.empty() || (state() && !state()->tracks(id())))
     return detail::fail(ec, "cannot persist: the handle holds no file (released or removed)", src, dest, ENOENT);
-  detail::dest_dir d;
+  detail::dest_path d;
   const char* what = nullptr;
-  if (int err = detail::open_dest_dir(dest, d, what)) return detail::fail(ec, what, src, dest, err);
-  persist_into(AT_FDCWD, src.c_str(), d.fd, d.leaf.c_str(), d.dest, opt, ec);
+  if (int err = detail::resolve_dest(dest, d, what)) return detail::fail(ec, what, src, dest, err);
+  persist_into(d.dest, opt, ec);
 }
 
 void temp_file::persist(const fs::path& dest, const persist_options& opt) { persist_impl(dest, opt, nullptr); }

@@ -42,13 +42,13 @@ void unnamed_file::link_impl(const fs::path& dest, const persist_options& opt, b
   if (opt.copy_across_filesystems())
     return detail::fail(ec, "cannot link with copy_across_filesystems (create the file where its name will be)", dest,
                         EINVAL);
-  detail::dest_dir d;
+  detail::dest_path d;
   const char* what = nullptr;
-  if (int err = detail::open_dest_dir(dest, d, what)) return detail::fail(ec, what, dest, err);
+  if (int err = detail::resolve_dest(dest, d, what)) return detail::fail(ec, what, dest, err);
   if (opt.sync())
     if (int err = detail::sync_fd(fd_)) return detail::fail(ec, "cannot sync the unnamed file", d.dest, err);
   if (opt.no_clobber()) {
-    if (int err = detail::link_fd(fd_, d.fd, d.leaf.c_str()))
+    if (int err = detail::link_fd(fd_, d.dest.c_str()))
       return detail::fail(ec,
                           err == EEXIST  ? "cannot link the unnamed file: the destination exists (no_clobber)"
                           : err == EXDEV ? "cannot link the unnamed file to another filesystem"
@@ -57,24 +57,24 @@ void unnamed_file::link_impl(const fs::path& dest, const persist_options& opt, b
   } else {
     // Replacing: a staging name first (linkat never replaces), then one rename over dest.
     std::string prefix, suffix;
-    detail::staging_affixes(d.leaf, detail::name_max_of(d.fd), detail::random_digits, prefix, suffix);
-    std::string staging;
+    detail::staging_affixes(d.leaf, detail::name_max_of(d.dir), detail::random_digits, prefix, suffix);
+    fs::path staging;
     int err = EEXIST;
     for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-      staging = prefix + fs::unique_path(std::string(detail::random_digits, '%')).native() + suffix;
-      err = detail::link_fd(fd_, d.fd, staging.c_str());
+      staging = d.dir / (prefix + fs::unique_path(std::string(detail::random_digits, '%')).native() + suffix);
+      err = detail::link_fd(fd_, staging.c_str());
     }
     if (err)
       return detail::fail(ec, err == EXDEV ? "cannot link the unnamed file to another filesystem" : "cannot link the unnamed file",
                           d.dest, err);
-    if (int rerr = detail::rename_into(d.fd, staging.c_str(), d.fd, d.leaf.c_str(), false)) {
-      (void)::unlinkat(d.fd, staging.c_str(), 0);
-      return detail::fail(ec, "cannot rename the linked file into place", d.dir / staging, d.dest, rerr);
+    if (int rerr = detail::rename_into(AT_FDCWD, staging.c_str(), AT_FDCWD, d.dest.c_str(), false)) {
+      (void)::unlink(staging.c_str());
+      return detail::fail(ec, "cannot rename the linked file into place", staging, d.dest, rerr);
     }
   }
   linked_ = d.dest;
   if (opt.sync())
-    if (int err = detail::sync_fd(d.fd)) return detail::fail(ec, "linked, but cannot sync the directory", d.dest, err);
+    if (int err = detail::sync_dir(d.dir)) return detail::fail(ec, "linked, but cannot sync the directory", d.dest, err);
 }
 
 void unnamed_file::link_to(const fs::path& dest, const persist_options& opt) { link_impl(dest, opt, nullptr); }

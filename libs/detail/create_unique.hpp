@@ -37,6 +37,9 @@ class create_observer {
   // when needs_descriptor() is false and the loop had none. May throw: the object is then removed.
   virtual void after_create(const boost::filesystem::path&, int /*fd*/) {}
   virtual bool needs_descriptor() const noexcept { return false; }
+  // True if after_create() gives the object its exact mode itself (it inspects it anyway, for its
+  // identity): the loop then creates with the wanted mode (less the umask) and sets none.
+  virtual bool sets_mode() const noexcept { return false; }
   virtual void not_created(const boost::filesystem::path& p) noexcept = 0;
 
  protected:

@@ -14,33 +14,32 @@
 namespace boost_tempfm {
 namespace detail {
 
-// The directory that will hold `dest` (made absolute and normalised), opened O_RDONLY|O_DIRECTORY
-// (so that it can be synced), with dest's name in it. Symlinks on the way are followed as named.
-struct dest_dir {
+// Where a file will be put: `dest` made absolute (the current directory is asked only for a
+// relative one) and normalised, its directory and its name. Operations on it go by path, as the
+// caller named it (symlinks on the way are followed): no descriptor is held.
+struct dest_path {
   boost::filesystem::path dest;  // absolute, normalised
   boost::filesystem::path dir;   // dest.parent_path()
   std::string leaf;              // dest.filename()
-  int fd = -1;
-  dest_dir() = default;
-  dest_dir(const dest_dir&) = delete;
-  dest_dir& operator=(const dest_dir&) = delete;
-  ~dest_dir();
-  int release() noexcept;  // hands the descriptor over
 };
-// EINVAL: dest is empty or names no file ("", "dir/", "."); else the errno of making it absolute
-// or of opening its directory. `what` says which failed.
-int open_dest_dir(const boost::filesystem::path& dest, dest_dir& out, const char*& what);
+// EINVAL: dest is empty or names no file ("", "dir/", "."); else the errno of making it absolute.
+// `what` says which.
+int resolve_dest(const boost::filesystem::path& dest, dest_path& out, const char*& what);
 
-// The longest name the filesystem of directory fd takes.
-std::size_t name_max_of(int dir_fd) noexcept;
+// The longest name the filesystem of dir takes (asked only when a name turned out too long).
+std::size_t name_max_of(const boost::filesystem::path& dir) noexcept;
 
-// Renames src_name (relative to src_at) to leaf in dir_fd. no_clobber: EEXIST if leaf exists
-// (renameat2 RENAME_NOREPLACE, or linkat + unlinkat where the filesystem lacks it).
-int rename_into(int src_at, const char* src_name, int dir_fd, const char* leaf, bool no_clobber) noexcept;
+// fsync of a directory (opened for it), so that a rename or link in it survives a crash.
+int sync_dir(const boost::filesystem::path& dir) noexcept;
 
-// Gives the open file fd the name leaf in dir_fd (linkat; EEXIST if it exists). For a file made
+// Renames src to dst (each relative to its *_at descriptor, or absolute with AT_FDCWD).
+// no_clobber: EEXIST if dst exists (renameat2 RENAME_NOREPLACE, or linkat + unlinkat where the
+// filesystem lacks it).
+int rename_into(int src_at, const char* src, int dst_at, const char* dst, bool no_clobber) noexcept;
+
+// Gives the open file fd the name dst (absolute; linkat: EEXIST if it exists). For a file made
 // O_TMPFILE, or any open file whose last name is gone.
-int link_fd(int fd, int dir_fd, const char* leaf) noexcept;
+int link_fd(int fd, const char* dst) noexcept;
 
 // fsync, retrying EINTR.
 int sync_fd(int fd) noexcept;
