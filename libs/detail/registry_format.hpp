@@ -181,7 +181,7 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
 // Gives the live entry at head (written by this process, which alone writes it) the identity id, in
 // place: its state word goes free while the fields change and live again after (readers skip it in
 // between, never read it torn). Returns the new state word.
-std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id);
+std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) noexcept;
 
 // Withdraws the entry at head (and its continuation slots); returns how many slots were freed.
 // Only the slots' writer (the owner, or the adopter of a dead owner's block) calls it.
