@@ -115,6 +115,77 @@ void scoped_file() {
       "≤ 1.05x");
 }
 
+// 1b. An unnamed scratch file (O_TMPFILE) opened and closed.
+void unnamed_file() {
+  const int n = quick ? 2000 : 20000;
+  const fs::path root = fresh("unnamed");
+  tfm::temp_file_manager m("b_", root);
+  auto ours = [&] {
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      tfm::unnamed_file f = m.create_unnamed_file();
+    }
+    return secs(t0, clk::now());
+  };
+  auto raw = [&] {
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      const int fd = ::open(root.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+      if (fd < 0) die("open(O_TMPFILE)");
+      ::close(fd);
+    }
+    return secs(t0, clk::now());
+  };
+  auto r = ab(7, ours, raw);
+  row("unnamed file: create + close (raw: open(O_TMPFILE) + close)", "µs", r.first / n * 1e6, r.second / n * 1e6,
+      "≤ 1.05x");
+}
+
+// 1c. An atomic save of a small file over an existing destination. sync=false: no fsync on either
+// side; sync=true: the file and the directory are fsynced on both sides (what makes the save
+// durable). mode: given explicitly (no look at the destination's mode).
+void atomic_save(bool sync, bool mode) {
+  const int n = quick ? (sync ? 100 : 2000) : (sync ? 500 : 20000);
+  const fs::path root = fresh("atomic-root");
+  const fs::path out = fresh("atomic-out");
+  tfm::temp_file_manager m("b_", root);
+  const fs::path dest = out / "result.json";
+  const std::string raw_tmp = (out / "raw.json.tmp").string(), raw_dest = (out / "raw.json").string();
+  const tfm::persist_options opt = tfm::persist_options().sync(sync);
+  const tfm::create_options copt = mode ? tfm::create_options().mode(0644) : tfm::create_options();
+  auto ours = [&] {
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      tfm::atomic_file f = m.create_atomic_file(dest, copt);
+      if (::write(f.native_handle(), "0123456789abcdef", 16) != 16) die("write");
+      f.commit(opt);
+    }
+    return secs(t0, clk::now());
+  };
+  auto raw = [&] {
+    auto t0 = clk::now();
+    for (int i = 0; i < n; ++i) {
+      const int fd = ::open(raw_tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0) die("open");
+      if (::write(fd, "0123456789abcdef", 16) != 16) die("write");
+      if (sync && ::fsync(fd) != 0) die("fsync");
+      ::close(fd);
+      if (::rename(raw_tmp.c_str(), raw_dest.c_str()) != 0) die("rename");
+      if (sync) {
+        const int d = ::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d < 0 || ::fsync(d) != 0) die("fsync dir");
+        ::close(d);
+      }
+    }
+    return secs(t0, clk::now());
+  };
+  auto r = ab(7, ours, raw);
+  row(std::string("atomic save of 16 bytes over a file, ") + (sync ? "fsync of file and directory" : "no fsync") +
+          (mode ? ", mode given" : ", keeping the destination's mode") + " (raw: open(O_EXCL) + write + " +
+          (sync ? "fsync + " : "") + "close + rename" + (sync ? " + fsync(dir)" : "") + ")",
+      "µs", r.first / n * 1e6, r.second / n * 1e6, sync || mode ? "" : "≤ 1.05x");
+}
+
 // 2. A temp dir with 10 small files.
 void dir_with_files() {
   const int n = quick ? 300 : 3000;
@@ -345,9 +416,15 @@ int main(int argc, char** argv) {
   fs::create_directories(base);
   std::printf("\nbench_tempfm on %s%s\n\n", argv[1], quick ? " (quick)" : "");
   std::printf("| measure | boost_tempfm | raw POSIX | ratio | target |\n|---|---|---|---|---|\n");
-  // BENCH_ONLY=bulk (or file, dir, procs, first) runs one measure.
+  // BENCH_ONLY=bulk (or file, unnamed, atomic, dir, procs, first) runs one measure.
   const std::string only = std::getenv("BENCH_ONLY") ? std::getenv("BENCH_ONLY") : "";
   if (only.empty() || only == "file") scoped_file();
+  if (only.empty() || only == "unnamed") unnamed_file();
+  if (only.empty() || only == "atomic") {
+    atomic_save(false, false);
+    atomic_save(false, true);
+    atomic_save(true, false);
+  }
   if (only.empty() || only == "dir") dir_with_files();
   if (only.empty() || only == "procs") {
     processes(4);

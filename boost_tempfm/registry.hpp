@@ -51,7 +51,10 @@ struct owner_id {
 // This process.
 BOOST_TEMPFM_DECL owner_id current_process();
 
-enum class entry_type : std::uint8_t { file = 0, directory = 1 };
+// What kind of object a path names: the one name for it in the API, the registry and the logs.
+// The registry records what was created or registered as file or directory (a registered symlink
+// is recorded as a file: it is removed as a link, like a file); symlink is what a removal can find.
+enum class entry_type : std::uint8_t { file = 0, directory = 1, symlink = 2 };
 
 struct registry_entry {
   boost::filesystem::path path;                   // absolute
@@ -91,6 +94,8 @@ struct sweep_report {
 // Every entry of the registry of `root` (the canonical path of a temp root), with owner liveness
 // and sizes. An empty vector when no registry exists. Throws filesystem_error naming the root.
 BOOST_TEMPFM_DECL std::vector<registry_entry> list_entries(const boost::filesystem::path& root);
+BOOST_TEMPFM_DECL std::vector<registry_entry> list_entries(const boost::filesystem::path& root,
+                                                           boost::system::error_code& ec) noexcept;
 
 // Removes the entries selected by opt (by default: those of dead owners) and their files and dirs,
 // logging each removal (reason "sweep"). Never touches a live owner's entry unless opt.all. A
@@ -98,6 +103,9 @@ BOOST_TEMPFM_DECL std::vector<registry_entry> list_entries(const boost::filesyst
 // descends into another mount. Throws filesystem_error naming the root when its registry cannot be
 // opened.
 BOOST_TEMPFM_DECL sweep_report sweep(const boost::filesystem::path& root, const sweep_options& opt = {});
+BOOST_TEMPFM_DECL sweep_report sweep(const boost::filesystem::path& root, const sweep_options& opt,
+                                     boost::system::error_code& ec) noexcept;
+BOOST_TEMPFM_DECL sweep_report sweep(const boost::filesystem::path& root, boost::system::error_code& ec) noexcept;
 
 // The root a manager made without a base_dir uses (not created here): $BOOST_TEMPFM_ROOT, else
 // <system temp dir>/tempfm-<euid>, where the system temp dir is the first of $TMPDIR, $TMP, $TEMP,

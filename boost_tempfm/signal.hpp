@@ -5,6 +5,8 @@
 
 #include <boost_tempfm/config.hpp>
 
+#include <boost/system/error_code.hpp>
+
 namespace boost_tempfm {
 
 // Opt-in: on SIGINT, SIGTERM and SIGHUP, remove what every manager of this process still tracks,
@@ -15,6 +17,7 @@ namespace boost_tempfm {
 // inherited through fork() are never touched. Safe to call more than once; call it after
 // installing the application's own handlers. Throws std::system_error if sigaction fails.
 BOOST_TEMPFM_DECL void install_signal_cleanup();
+BOOST_TEMPFM_DECL void install_signal_cleanup(boost::system::error_code& ec) noexcept;
 
 }  // namespace boost_tempfm
 

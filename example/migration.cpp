@@ -59,7 +59,7 @@ int main() {
     std::cout << "before: " << e.what() << "; leaked: " << std::boolalpha << fs::exists(leaked) << "\n";
   }
   fs::remove(leaked);
-  const fs::path root = boost_tempfm::get_temp_manager().base_dir();
+  const fs::path root = boost_tempfm::get_temp_manager().root();
   try {
     process_job_after(job, "content", true);
   } catch (const std::exception& e) {

@@ -43,7 +43,7 @@ int main() {
                                                            << expr::smessage));
   try {
     tfm::temp_file_manager& manager = tfm::get_temp_manager();
-    std::cout << "temp root: " << manager.base_dir() << " (override with BOOST_TEMPFM_ROOT)\n";
+    std::cout << "temp root: " << manager.root() << " (override with BOOST_TEMPFM_ROOT)\n";
 
     step("1. a temp file, removed at the end of its scope");
     {
@@ -84,7 +84,7 @@ int main() {
     }
 
     step("6. an outside file registered for cleanup");
-    const fs::path external = manager.base_dir() / "external_report.txt";
+    const fs::path external = manager.root() / "external_report.txt";
     write(external, "made by another tool");
     manager.register_file(external);
     std::cout << "   tracked now: " << manager.tracked_count() << " paths\n";

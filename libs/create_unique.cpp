@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace boost_tempfm {
@@ -73,27 +74,76 @@ thread_local digit_pool pool;
 
 }  // namespace
 
-void validate_affixes(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
-                      std::size_t name_max) {
+void check_affix_chars(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix) {
   check_affix(dir, prefix, "prefix");
   check_affix(dir, suffix, "suffix");
-  const std::size_t len = prefix.size() + random_digits + suffix.size();
+}
+
+void validate_affixes(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
+                      std::size_t name_max, std::size_t digits) {
+  check_affix_chars(dir, prefix, suffix);
+  if (digits == 0 || digits > max_random_digits)
+    throw_errno("a random part of " + std::to_string(digits) + " digits (1 to " + std::to_string(max_random_digits) +
+                    " are possible)",
+                dir, EINVAL);
+  const std::size_t len = prefix.size() + digits + suffix.size();
   if (len > name_max)
     throw_errno("a name of " + std::to_string(len) + " bytes (prefix " + std::to_string(prefix.size()) +
-                    " + " + std::to_string(random_digits) + " random + suffix " + std::to_string(suffix.size()) +
+                    " + " + std::to_string(digits) + " random + suffix " + std::to_string(suffix.size()) +
                     ") exceeds the filesystem's limit of " + std::to_string(name_max),
                 dir, ENAMETOOLONG);
 }
 
-boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
-                                      const std::string& suffix, entry_kind kind, std::size_t name_max,
-                                      std::size_t digits, create_observer* observer, bool affixes_checked,
-                                      int dir_fd) {
-  if (!affixes_checked) validate_affixes(dir, prefix, suffix, name_max);
+bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem::path& dir, create_spec& spec,
+             boost::system::error_code* ec) {
+  spec.kind = kind;
+  spec.digits = opt.random_length();
+  spec.keep_open = opt.keep_open();
+  if (opt.mode()) {
+    if ((*opt.mode() & ~0777u) != 0) {
+      char m[16];
+      std::snprintf(m, sizeof m, "%04o", *opt.mode());
+      fail(ec, std::string("mode ") + m + " holds bits other than permissions (0777)", dir, EINVAL);
+      return false;
+    }
+    spec.mode = *opt.mode();
+  }
+  if (kind == entry_type::directory && opt.keep_open()) {
+    fail(ec, "keep_open applies to files, not to temporary directories", dir, EINVAL);
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Removes what the loop made when a later step failed (the name is ours: it was made O_EXCL).
+void undo(int at, const char* name, entry_type kind, int& fd) noexcept {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+  (void)::unlinkat(at, name, kind == entry_type::directory ? AT_REMOVEDIR : 0);
+}
+
+}  // namespace
+
+created create_unique(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
+                      std::size_t name_max, const create_spec& spec, create_observer* observer, bool affixes_checked,
+                      int dir_fd) {
+  if (!affixes_checked) validate_affixes(dir, prefix, suffix, name_max, spec.digits);
+  const bool is_file = spec.kind != entry_type::directory;
+  const unsigned base_mode = is_file ? (S_IRUSR | S_IWUSR) : S_IRWXU;
+  const bool umasked = is_file && spec.umask_mode;
+  const unsigned wanted = spec.mode != 0 ? (spec.mode & 0777) : base_mode;
+  const bool observer_sets_mode = observer && observer->sets_mode();
+  // Created with 0600 / 0700 and then given the mode, or (when the observer checks it) created with
+  // the mode, which the umask can only narrow, and corrected by the observer if it did.
+  const unsigned open_mode = umasked ? 0666 : observer_sets_mode ? wanted : base_mode;
+  const bool chmod = !umasked && !observer_sets_mode && wanted != base_mode;
+  const bool need_fd = chmod || (is_file && spec.keep_open) || (observer && observer->needs_descriptor());
   constexpr int max_attempts = 100;
   // The whole path is built in one string (one allocation), then handed to the path.
   std::string full;
-  full.reserve(dir.native().size() + 1 + prefix.size() + digits + suffix.size());
+  full.reserve(dir.native().size() + 1 + prefix.size() + spec.digits + suffix.size());
   full = dir.native();
   if (full.empty() || full.back() != '/') full += '/';
   const std::size_t name_at = full.size();
@@ -101,7 +151,7 @@ boost::filesystem::path create_unique(const boost::filesystem::path& dir, const 
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     full.resize(name_at);
     full += prefix;
-    pool.append_to(full, digits);
+    pool.append_to(full, spec.digits);
     full += suffix;
     p = boost::filesystem::path(std::move(full));
     if (observer) observer->before_create(p);
@@ -109,20 +159,55 @@ boost::filesystem::path create_unique(const boost::filesystem::path& dir, const 
     // created in is the one opened, whatever happens to its path meanwhile.
     const int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
     const char* name = dir_fd >= 0 ? p.c_str() + name_at : p.c_str();
-    if (kind == entry_kind::file) {
-      int fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, S_IRUSR | S_IWUSR);
-      if (fd >= 0) {
-        ::close(fd);
-        return p;
+    int fd = -1;
+    bool made = false;
+    if (is_file) {
+      fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, static_cast<mode_t>(open_mode));
+      made = fd >= 0;
+    } else if (::mkdirat(at, name, static_cast<mode_t>(open_mode)) == 0) {
+      made = true;
+      // Ours: a name made O_EXCL a moment ago, in a directory where nobody else may rename our
+      // entries (the root, or a directory checked like one).
+      if (need_fd) fd = ::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (need_fd && fd < 0) {
+        const int err = errno;
+        undo(at, name, spec.kind, fd);
+        if (observer) observer->not_created(p);
+        throw_errno("cannot open the temporary directory just made", p, err);
       }
-    } else if (::mkdirat(at, name, S_IRWXU) == 0) {
-      return p;
+    }
+    if (made) {
+      if (chmod && ::fchmod(fd, static_cast<mode_t>(wanted)) != 0) {
+        const int err = errno;
+        undo(at, name, spec.kind, fd);
+        if (observer) observer->not_created(p);
+        char m[16];
+        std::snprintf(m, sizeof m, "%04o", wanted);
+        throw_errno(std::string("cannot give mode ") + m + " to the new temporary " + (is_file ? "file" : "directory"),
+                    p, err);
+      }
+      if (observer) {
+        try {
+          observer->after_create(p, fd);
+        } catch (...) {
+          undo(at, name, spec.kind, fd);
+          observer->not_created(p);
+          throw;
+        }
+      }
+      created c;
+      c.path = std::move(p);
+      if (is_file && spec.keep_open) {
+        c.fd = fd;
+      } else if (fd >= 0) {
+        ::close(fd);
+      }
+      return c;
     }
     const int err = errno;
     if (observer) observer->not_created(p);
     if (err != EEXIST)
-      throw_errno(kind == entry_kind::file ? "cannot create temporary file" : "cannot create temporary directory", p,
-                  err);
+      throw_errno(is_file ? "cannot create temporary file" : "cannot create temporary directory", p, err);
     full = p.native();
   }
   throw_errno("no free name after " + std::to_string(max_attempts) + " attempts", p, EEXIST);

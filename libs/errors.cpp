@@ -17,6 +17,12 @@ void throw_errno(const std::string& what, const boost::filesystem::path& p, int 
   throw_error(what, p, boost::system::error_code(err, boost::system::system_category()));
 }
 
+void throw_errno(const std::string& what, const boost::filesystem::path& p1, const boost::filesystem::path& p2,
+                 int err) {
+  throw boost::filesystem::filesystem_error("boost_tempfm: " + what, p1, p2,
+                                            boost::system::error_code(err, boost::system::system_category()));
+}
+
 }  // namespace detail
 
 namespace {

@@ -93,7 +93,7 @@ bl::record open(log_level lvl, const cleanup_reason* reason, bool unwinding = fa
 void add_details(bl::record& rec, const std::string& path, const removal_result& r) {
   bl::attribute_value_set& av = rec.attribute_values();
   av.insert(constants().path_n, bl::attributes::make_attribute_value(path));
-  av.insert("TempfmKind", bl::attributes::make_attribute_value(std::string(kind_name(r.kind))));
+  av.insert("TempfmKind", bl::attributes::make_attribute_value(std::string(r.found ? kind_name(r.kind) : "nothing")));
   av.insert("TempfmBytes", bl::attributes::make_attribute_value(std::uintmax_t(r.bytes)));
 }
 
@@ -171,7 +171,7 @@ void removal_log::done(const removal_result& r) noexcept {
       return;
     }
     add_details(rec_, ps, r);
-    if (r.kind == found_kind::none)
+    if (!r.found)
       push(rec_, "boost_tempfm: " + ps + " was already gone (" + why + ")");
     else
       push(rec_, "boost_tempfm: removed " + std::string(kind_name(r.kind)) + ' ' + ps + " (" +

@@ -3,12 +3,14 @@
 #include "detail/manager_state.hpp"
 
 #include "detail/errors.hpp"
+#include "detail/file_identity.hpp"
 #include "detail/process_identity.hpp"
 #include "detail/log_impl.hpp"
 
 #include <boost_tempfm/registry.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,25 +24,83 @@ namespace {
 
 std::uint32_t self_pid() { return current_pid(); }
 
-entry_type to_entry_type(entry_kind k) { return k == entry_kind::directory ? entry_type::directory : entry_type::file; }
+registry_mark mark_of(const registry& r, const registry_ref& ref) noexcept { return {r.base(), r.mark_of(ref)}; }
 
 // Registers a name in the registry before create_unique makes it, and unregisters it if it
-// could not be made.
-class registering_observer final : public create_observer {
+// could not be made. Also publishes it for install_signal_cleanup()'s handler before it exists, and
+// holds a creation window (signal_list.hpp) from then until the object exists, so that the handler
+// either sees it or refuses the creation.
+class registering_observer : public create_observer {
  public:
-  registering_observer(registry& r, entry_kind kind) : r_(r), kind_(kind) {}
+  registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
   void before_create(const boost::filesystem::path& p) override {
-    ref = r_.add(p.native(), to_entry_type(kind_), format::flag_created);
+    ref = r_.add(p.native(), kind_, format::flag_created);
+    publish(p);
   }
+  void after_create(const boost::filesystem::path& p, int) override { settle_window(p); }
   void not_created(const boost::filesystem::path&) noexcept override {
+    window_.leave();
+    signal_detach(sig);
+    sig = nullptr;
     r_.remove(ref);
     ref = registry_ref{};
   }
   registry_ref ref;
+  signal_node* sig = nullptr;
+
+ protected:
+  void publish(const boost::filesystem::path& p) {
+    try {
+      sig = signal_attach(p.native(), mark_of(r_, ref));
+    } catch (...) {
+      not_created(p);
+      throw;
+    }
+    if (!window_.enter()) {
+      not_created(p);
+      throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", p, ECANCELED);
+    }
+  }
+  // The object exists and its node says so: the handler may walk now. Normally it has not started
+  // (it waited for this window); it can have only if it gave up waiting, and then it may be past
+  // this path: what was made is removed (by create_unique, as for any failure after the create).
+  void settle_window(const boost::filesystem::path& p) {
+    window_.leave();
+    if (signal_cleanup_running())
+      throw_errno("not keeping what was just created: the process is ending (install_signal_cleanup's handler ran)",
+                  p, ECANCELED);
+  }
+
+  registry& r_;
+  entry_type kind_;
+  creation_window window_;
+};
+
+// For objects made outside the root: registered before they exist with an empty identity, which is
+// filled in from the new object's descriptor (in place: no lock, inside the creation window).
+class identifying_observer final : public registering_observer {
+ public:
+  // mode: the exact permission bits wanted (0: none in particular, as the umask gives them).
+  identifying_observer(registry& r, entry_type kind, unsigned mode) : registering_observer(r, kind), mode_(mode) {}
+  void before_create(const boost::filesystem::path& p) override {
+    ref = r_.add(p.native(), kind_, format::flag_identity, format::identity{});
+    publish(p);
+  }
+  bool needs_descriptor() const noexcept override { return true; }
+  bool sets_mode() const noexcept override { return mode_ != 0; }
+  void after_create(const boost::filesystem::path& p, int fd) override {
+    format::identity id;
+    unsigned mode = 0;
+    if (int err = identity_of_fd(fd, id, &mode)) throw_errno("cannot record what was created at", p, err);
+    // Created with the wanted mode: only a umask that took bits away costs a chmod.
+    if (mode_ != 0 && mode != mode_ && ::fchmod(fd, static_cast<mode_t>(mode_)) != 0)
+      throw_errno("cannot give the new object its mode", p, errno);
+    signal_mark(sig, registry_mark{r_.base(), r_.set_identity(ref, id)});
+    settle_window(p);
+  }
 
  private:
-  registry& r_;
-  entry_kind kind_;
+  unsigned mode_;
 };
 
 }  // namespace
@@ -66,10 +126,14 @@ manager_state::manager_state(std::string prefix, boost::filesystem::path root, s
 
 manager_state::~manager_state() {
   unregister_state(this);
+  // Entries still tracked (failed removals) stay published for the handler, by path only: the
+  // registry may be unmapped once this state is gone.
+  for (entry& e : slab_)
+    if (e.state != slot_state::free) signal_mark(e.sig, registry_mark{});
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
-std::uint64_t manager_state::insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig,
+std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig,
                                     bool registered) {
   std::uint32_t index;
   if (!free_.empty()) {
@@ -132,39 +196,97 @@ void manager_state::attach_signal_nodes() {
   const std::uint32_t self = self_pid();
   std::lock_guard<std::mutex> g(mu_);
   for (entry& e : slab_)
-    if (e.state != slot_state::free && e.owner == self && !e.sig) e.sig = signal_attach(e.path.native());
+    if (e.state != slot_state::free && e.owner == self && !e.sig)
+      e.sig = signal_attach(e.path.native(), mark_of(*registry_, e.ref));
 }
 
-std::pair<boost::filesystem::path, std::uint64_t> manager_state::create(const std::string& prefix,
-                                                                        const std::string& suffix, entry_kind kind) {
-  registering_observer obs(*registry_, kind);
+manager_state::made manager_state::create(const std::string& prefix, const std::string& suffix,
+                                          const create_spec& spec) {
+  if (signal_cleanup_running())
+    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", root_, ECANCELED);
+  registering_observer obs(*registry_, spec.kind);
   // The manager's own prefix was checked when it was made; an empty suffix needs no check.
-  const bool checked = suffix.empty() && prefix == prefix_;
-  boost::filesystem::path p = create_unique(root_, prefix, suffix, kind, name_max_, random_digits, &obs, checked, root_fd_);
-  signal_node* sig = nullptr;
+  const bool checked = suffix.empty() && prefix == prefix_ && spec.digits == random_digits;
+  return track_created(create_unique(root_, prefix, suffix, name_max_, spec, &obs, checked, root_fd_), spec.kind,
+                       obs.ref, obs.sig, false);
+}
+
+manager_state::made manager_state::create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max,
+                                             const std::string& prefix, const std::string& suffix,
+                                             const create_spec& spec) {
+  if (signal_cleanup_running())
+    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", dir, ECANCELED);
+  const bool umasked = spec.kind == entry_type::file && spec.umask_mode;
+  identifying_observer obs(*registry_, spec.kind,
+                           umasked ? 0u : spec.mode != 0 ? (spec.mode & 0777u) : spec.kind == entry_type::directory ? 0700u : 0600u);
+  // Indexed by path like registered ones: register_file() of it then finds it tracked.
+  return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
+                       obs.sig, true);
+}
+
+manager_state::made manager_state::track_created(created c, entry_type kind, registry_ref ref, signal_node* sig,
+                                                 bool indexed) {
   try {
-    sig = signal_attach(p.native());
     std::lock_guard<std::mutex> g(mu_);
     if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
-    const std::uint64_t id = insert(p, kind, obs.ref, sig, false);
-    return {std::move(p), id};
+    const std::uint64_t id = insert(c.path, kind, ref, sig, indexed);
+    return {std::move(c.path), id, c.fd};
   } catch (...) {
     signal_detach(sig);
-    (void)remove_tree(p, false);
-    registry_->remove(obs.ref);
+    if (c.fd >= 0) ::close(c.fd);
+    (void)remove_tree(c.path, false);
+    registry_->remove(ref);
     throw;
   }
 }
 
-void manager_state::track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id) {
+bool manager_state::hold(std::uint64_t id) noexcept {
+  std::lock_guard<std::mutex> g(mu_);
+  entry* e = find(id);
+  if (!e || e->owner != self_pid()) return false;
+  e->state = slot_state::busy;
+  return true;
+}
+
+void manager_state::settle(std::uint64_t id, bool gone) noexcept {
+  const std::uint32_t index = static_cast<std::uint32_t>(id);
+  signal_node* sig;
+  registry_ref ref;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (index >= slab_.size()) return;
+    entry& e = slab_[index];
+    if (e.state != slot_state::busy || e.gen != static_cast<std::uint32_t>(id >> 32)) return;
+    if (!gone) {
+      e.state = slot_state::live;
+      return;
+    }
+    sig = e.sig;
+    ref = e.ref;
+    release(index);
+  }
+  signal_detach(sig);
+  registry_->remove(ref);
+}
+
+bool manager_state::tracks(std::uint64_t id) const noexcept {
+  std::lock_guard<std::mutex> g(mu_);
+  const std::uint32_t index = static_cast<std::uint32_t>(id);
+  if (index >= slab_.size()) return false;
+  const entry& e = slab_[index];
+  // busy: being removed right now (by cleanup_all or remove()); still ours until that is done.
+  return e.state != slot_state::free && e.gen == static_cast<std::uint32_t>(id >> 32);
+}
+
+void manager_state::track_existing(const boost::filesystem::path& p, entry_type kind, const format::identity& id) {
   {
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) return;
   }
-  const registry_ref ref = registry_->add(p.native(), to_entry_type(kind), format::flag_identity, id);
+  const registry_ref ref = registry_->add(p.native(), kind, format::flag_identity, id);
   signal_node* sig = nullptr;
   try {
-    sig = signal_attach(p.native());
+    sig = signal_attach(p.native(), mark_of(*registry_, ref));
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) {  // another thread tracked it meanwhile
       signal_detach(sig);
@@ -186,19 +308,20 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_kind 
   }
 }
 
-void manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) noexcept {
+bool manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) noexcept {
   registry_ref ref;
   signal_node* sig = nullptr;
   {
     std::lock_guard<std::mutex> g(mu_);
     entry* e = find(id);
-    if (!e) return;
+    if (!e) return false;
     if (e->owner == self_pid()) ref = e->ref;
     sig = e->sig;
     release(static_cast<std::uint32_t>(id));
   }
   signal_detach(sig);
   if (ref.slot) registry_->remove(ref);
+  return true;
 }
 
 removal_result manager_state::remove_path(const boost::filesystem::path& p, cleanup_reason why,

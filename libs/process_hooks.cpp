@@ -4,6 +4,7 @@
 #include "detail/manager_state.hpp"
 #include "detail/process_identity.hpp"
 #include "detail/registry_impl.hpp"
+#include "detail/signal_list.hpp"
 
 #include <pthread.h>
 
@@ -55,6 +56,7 @@ void after_fork_parent() { unlock_after_fork(false); }
 
 void after_fork_child() {
   identity_after_fork();  // a new pid and instance
+  signal_after_fork_in_child();
   unlock_after_fork(true);  // the parent's registry blocks stay the parent's
 }
 

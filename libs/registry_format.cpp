@@ -169,6 +169,38 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
   s.state.store(next_state(s.state.load(std::memory_order_relaxed), slot_live), std::memory_order_release);
 }
 
+std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) noexcept {
+  entry_slot& s = v.slot(head);
+  // Stable: only this process writes it. The path is gathered on the stack (no allocation).
+  char path[max_path];
+  const std::size_t len = std::min<std::size_t>(s.path_len, max_path);
+  std::size_t got = std::min<std::size_t>(len, head_path_bytes);
+  std::memcpy(path, s.path, got);
+  for (std::uint32_t next = s.next, k = 1; got < len && k < max_chain && valid_cont(v, head, next); ++k) {
+    const cont_slot& c = v.cont(next);
+    const std::size_t n = std::min<std::size_t>(cont_path_bytes, len - got);
+    std::memcpy(path + got, c.path, n);
+    got += n;
+    next = c.next;
+  }
+  entry_data e;
+  e.type = s.type;
+  e.flags = s.flags;
+  e.created_ns = s.created_ns;
+  e.id = id;
+  const std::uint32_t seen = s.state.load(std::memory_order_relaxed);
+  s.state.exchange(next_state(seen, slot_free), std::memory_order_acq_rel);
+  s.dev = id.dev;
+  s.ino = id.ino;
+  s.btime_sec = id.btime_sec;
+  s.btime_nsec = id.btime_nsec;
+  s.handle = id.handle;
+  s.checksum = entry_checksum(e, std::string_view(path, got));
+  const std::uint32_t live = next_state(next_state(seen, slot_free), slot_live);
+  s.state.store(live, std::memory_order_release);
+  return live;
+}
+
 std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed) {
   entry_slot& s = v.slot(head);
   std::uint32_t next = s.next;

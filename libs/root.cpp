@@ -8,6 +8,7 @@
 
 #include <boost/filesystem/operations.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,8 +71,10 @@ bool trusted_owner(uid_t uid) { return uid == ::geteuid() || uid == 0; }
 // Anyone who may rename or replace a directory on the way to the root controls what the root is.
 // So every symlink on the way must be ours or root's, and every directory too, and none writable
 // by others unless sticky (then only owners rename their own entries).
-void check_directory(const fs::path& p, const struct stat& st, bool is_root, const fs::path& root) {
-  const char* what = is_root ? "refusing the temp root: " : "refusing the temp root: the directory above it ";
+// noun: what is checked, "temp root" or "directory" (one given to a create call).
+void check_directory(const fs::path& p, const struct stat& st, bool is_root, const fs::path& root,
+                     const std::string& noun) {
+  const std::string what = is_root ? "refusing the " + noun + ": " : "refusing the " + noun + ": the directory above it ";
   const fs::path& named = is_root ? root : p;
   const bool sticky = (st.st_mode & S_ISVTX) != 0;
   if (is_root ? !(st.st_uid == ::geteuid() || (st.st_uid == 0 && sticky)) : !trusted_owner(st.st_uid))
@@ -85,7 +88,7 @@ void check_directory(const fs::path& p, const struct stat& st, bool is_root, con
                 named, EPERM);
 }
 
-void check_symlinks_on_the_way(const fs::path& given) {
+void check_symlinks_on_the_way(const fs::path& given, const std::string& noun = "temp root") {
   // Resolves `given` one name at a time, as the kernel would, to look at each symlink it meets.
   std::vector<std::string> todo;
   for (const fs::path& part : given) todo.push_back(part.string());
@@ -108,14 +111,14 @@ void check_symlinks_on_the_way(const fs::path& given) {
       continue;
     }
     if (!trusted_owner(st.st_uid))
-      throw_errno("refusing the temp root: it is reached through the symlink " + next.string() + ", owned by uid " +
+      throw_errno("refusing the " + noun + ": it is reached through the symlink " + next.string() + ", owned by uid " +
                       std::to_string(st.st_uid),
                   given, EPERM);
     // Whoever may replace the link controls it too: its directory must be as safe as the link.
     struct stat dst;
     if (::lstat(cur.c_str(), &dst) != 0) throw_errno("cannot inspect the temp root", cur, errno);
-    check_directory(cur, dst, false, given);
-    if (++links > 40) throw_errno("refusing the temp root: too many symlinks", given, ELOOP);
+    check_directory(cur, dst, false, given, noun);
+    if (++links > 40) throw_errno("refusing the " + noun + ": too many symlinks", given, ELOOP);
     char buf[4096];
     const ssize_t n = ::readlink(next.c_str(), buf, sizeof buf);
     if (n <= 0 || std::size_t(n) >= sizeof buf) throw_errno("cannot read the symlink", next, n < 0 ? errno : ENAMETOOLONG);
@@ -128,13 +131,13 @@ void check_symlinks_on_the_way(const fs::path& given) {
 }
 
 // Checks the directories of canon (a canonical path); the last one is the root if `is_root`.
-void check_safe_path(const fs::path& canon, bool is_root) {
+void check_safe_path(const fs::path& canon, bool is_root, const std::string& noun = "temp root") {
   fs::path p;
   for (const fs::path& part : canon) {
     p /= part;
     struct stat st;
-    if (::lstat(p.c_str(), &st) != 0) throw_errno("cannot inspect the temp root", p, errno);
-    check_directory(p, st, is_root && p == canon, canon);
+    if (::lstat(p.c_str(), &st) != 0) throw_errno("cannot inspect the " + noun, p, errno);
+    check_directory(p, st, is_root && p == canon, canon, noun);
   }
 }
 
@@ -148,13 +151,27 @@ fs::path canonical_dir(const fs::path& p, boost::system::error_code& ec) {
   return fs::path(s);
 }
 
-resolved_root resolve_root(const fs::path& base_dir) {
-  fs::path root;
-  if (base_dir.empty()) {
-    root = boost_tempfm::default_root();
-  } else {
-    root = fs::absolute(base_dir);
+fs::path root_path_of(const fs::path& base_dir) {
+  if (!base_dir.empty()) return fs::absolute(base_dir);
+  return boost_tempfm::default_root();
+}
+
+std::size_t name_max_near(const fs::path& p) noexcept {
+  try {
+    fs::path existing = p;
+    struct stat st;
+    while (::stat(existing.c_str(), &st) != 0 && existing.has_parent_path() && existing != "/")
+      existing = existing.parent_path();
+    errno = 0;
+    const long n = ::pathconf(existing.c_str(), _PC_NAME_MAX);
+    return n > 0 ? static_cast<std::size_t>(n) : NAME_MAX;
+  } catch (...) {
+    return NAME_MAX;
   }
+}
+
+resolved_root resolve_root(const fs::path& base_dir) {
+  const fs::path root = root_path_of(base_dir);
   // Before anything is created: the symlinks on the way, and the directories that exist.
   check_symlinks_on_the_way(root);
   fs::path existing = root;
@@ -178,6 +195,37 @@ resolved_root resolve_root(const fs::path& base_dir) {
   long name_max = ::pathconf(canon.c_str(), _PC_NAME_MAX);
   if (name_max <= 0) name_max = NAME_MAX;
   return resolved_root{canon, static_cast<std::size_t>(name_max)};
+}
+
+call_dir::~call_dir() {
+  if (fd >= 0) ::close(fd);
+}
+
+void open_call_dir(const fs::path& given, const fs::path& root, call_dir& out) {
+  boost::system::error_code ec;
+  const fs::path abs = fs::absolute(given, ec);
+  if (ec) throw_error("cannot make the directory absolute (no current directory?)", given, ec);
+  check_symlinks_on_the_way(abs, "directory");
+  struct stat st;
+  if (::stat(abs.c_str(), &st) != 0) throw_errno("cannot use the directory", abs, errno);
+  if (!S_ISDIR(st.st_mode)) throw_errno("cannot use the directory: it is not a directory", abs, ENOTDIR);
+  if (::access(abs.c_str(), W_OK | X_OK) != 0) throw_errno("cannot use the directory: it is not writable", abs, errno);
+  out.path = canonical_dir(abs, ec);
+  if (ec) throw_error("cannot resolve the directory", abs, ec);
+  check_safe_path(out.path, true, "directory");
+  const std::string reg = registry_dir(root).native();
+  const std::string& p = out.path.native();
+  if (p == reg || (p.size() > reg.size() && p.compare(0, reg.size(), reg) == 0 && p[reg.size()] == '/'))
+    throw_errno("refusing the directory: it is the registry of the temp root " + root.string(), out.path, EINVAL);
+  out.fd = ::open(out.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (out.fd < 0) throw_errno("cannot open the directory", out.path, errno);
+  // The object opened must be the one checked: nobody may have swapped it meanwhile.
+  struct stat opened;
+  if (::fstat(out.fd, &opened) != 0 || opened.st_dev != st.st_dev || opened.st_ino != st.st_ino)
+    throw_errno("refusing the directory: it changed while it was checked", out.path, EAGAIN);
+  errno = 0;
+  const long n = ::fpathconf(out.fd, _PC_NAME_MAX);
+  out.name_max = n > 0 ? static_cast<std::size_t>(n) : NAME_MAX;
 }
 
 }  // namespace detail

@@ -100,7 +100,8 @@ class remover {
     if (!measure_) {
       // The common case, a file: one unlinkat, like a plain unlink loop.
       if (::unlinkat(parent_fd, name.c_str(), 0) == 0) {
-        r_.kind = found_kind::file;
+        r_.found = true;
+        r_.kind = entry_type::file;
         return;
       }
       const int err = errno;
@@ -109,7 +110,8 @@ class remover {
         fail(err, path);
         return;
       }
-      r_.kind = found_kind::directory;
+      r_.found = true;
+      r_.kind = entry_type::directory;
       remove_dir(parent_fd, name, path);
       return;
     }
@@ -119,7 +121,8 @@ class remover {
       return;
     }
     if (!S_ISDIR(st.st_mode)) {
-      r_.kind = S_ISLNK(st.st_mode) ? found_kind::symlink : found_kind::file;
+      r_.found = true;
+      r_.kind = S_ISLNK(st.st_mode) ? entry_type::symlink : entry_type::file;
       if (::unlinkat(parent_fd, name.c_str(), 0) == 0) {
         if (S_ISREG(st.st_mode)) r_.bytes += static_cast<std::uintmax_t>(st.st_size);
       } else if (errno != ENOENT) {
@@ -127,7 +130,8 @@ class remover {
       }
       return;
     }
-    r_.kind = found_kind::directory;
+    r_.found = true;
+    r_.kind = entry_type::directory;
     remove_dir(parent_fd, name, path);
   }
 
@@ -257,14 +261,13 @@ class remover {
 
 }  // namespace
 
-const char* kind_name(found_kind k) noexcept {
+const char* kind_name(entry_type k) noexcept {
   switch (k) {
-    case found_kind::file: return "file";
-    case found_kind::directory: return "directory";
-    case found_kind::symlink: return "symlink";
-    case found_kind::none: break;
+    case entry_type::file: return "file";
+    case entry_type::directory: return "directory";
+    case entry_type::symlink: return "symlink";
   }
-  return "nothing";
+  return "file";
 }
 
 std::string describe_failure(const removal_result& r) {
@@ -278,7 +281,8 @@ removal_result remove_at(int parent_fd, const char* name, const boost::filesyste
   if (!measure) {
     // The common case, a file, without building anything: one unlinkat.
     if (::unlinkat(parent_fd, name, 0) == 0) {
-      r.kind = found_kind::file;
+      r.found = true;
+      r.kind = entry_type::file;
       return r;
     }
     if (errno == ENOENT) return r;

@@ -6,6 +6,7 @@
 // at a time works on it, and a sweeper that dies hands it back to the kernel and to the next one.
 #include <boost_tempfm/registry.hpp>
 
+#include "detail/errors.hpp"
 #include "detail/file_identity.hpp"
 #include "detail/log_impl.hpp"
 #include "detail/registry_impl.hpp"
@@ -51,6 +52,10 @@ std::string describe(const owner_id& o) {
 // is not the one that was registered.
 std::string replaced(const detail::raw_entry& r) {
   if (!(r.flags & fmt::flag_identity)) return {};
+  // Recorded before the object was made outside the root, and never completed: its owner died
+  // between the two, so whatever is there may not be its object.
+  if (r.id.dev == 0 && r.id.ino == 0)
+    return "its owner died while creating it, before recording what it is: left in place";
   fmt::identity now;
   if (detail::identity_of(r.path.c_str(), now) != 0) return {};  // gone, or unreadable: the removal says
   if (detail::same_object(r.id, now)) return {};
@@ -140,7 +145,7 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
       }
       registry_entry e = to_entry(r, b, false);
       e.bytes = res.bytes;
-      e.exists = res.kind != detail::found_kind::none;
+      e.exists = res.found;
       if (res.ec) {
         e.error = res.ec;
         e.reason = detail::describe_failure(res);
@@ -154,5 +159,20 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   if (root_fd >= 0) ::close(root_fd);
   return rep;
 }
+
+std::vector<registry_entry> list_entries(const fs::path& root, boost::system::error_code& ec) noexcept {
+  std::vector<registry_entry> out;
+  detail::with_error_code(ec, [&](boost::system::error_code*) { out = list_entries(root); });
+  if (ec) out.clear();
+  return out;
+}
+
+sweep_report sweep(const fs::path& root, const sweep_options& opt, boost::system::error_code& ec) noexcept {
+  sweep_report rep;
+  detail::with_error_code(ec, [&](boost::system::error_code*) { rep = sweep(root, opt); });
+  return rep;
+}
+
+sweep_report sweep(const fs::path& root, boost::system::error_code& ec) noexcept { return sweep(root, {}, ec); }
 
 }  // namespace boost_tempfm

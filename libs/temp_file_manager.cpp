@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 namespace boost_tempfm {
@@ -24,6 +25,9 @@ namespace fs = boost::filesystem;
 namespace {
 
 std::shared_ptr<detail::manager_state> make_state(std::string prefix, const fs::path& base_dir, startup_sweep s) {
+  // The prefix first: a bad one is refused before the root is created.
+  const fs::path planned = detail::root_path_of(base_dir);
+  detail::validate_affixes(planned, prefix, "", detail::name_max_near(planned));
   detail::resolved_root root = detail::resolve_root(base_dir);
   detail::validate_affixes(root.path, prefix, "", root.name_max);
   return std::make_shared<detail::manager_state>(std::move(prefix), std::move(root.path), root.name_max, s);
@@ -46,65 +50,107 @@ temp_file_manager::temp_file_manager(std::string prefix, fs::path base_dir, star
 
 temp_file_manager::~temp_file_manager() { (void)state_->remove_all(cleanup_reason::manager_destroyed); }
 
+temp_file temp_file_manager::create_file_impl(const create_options& opt, boost::system::error_code* ec) {
+  detail::manager_state& s = *state_;
+  detail::create_spec spec;
+  if (!detail::spec_of(opt, entry_type::file, s.root(), spec, ec)) return {};
+  const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
+  detail::call_dir d;
+  if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
+  if (d.fd >= 0 && d.path != s.root()) {  // another directory: tracked by absolute path and identity
+    if (opt.keep()) {
+      detail::created c = detail::create_unique(d.path, prefix, opt.suffix(), d.name_max, spec, nullptr, false, d.fd);
+      return temp_file(nullptr, std::move(c.path), 0, c.fd);
+    }
+    auto made = s.create_in(d.path, d.fd, d.name_max, prefix, opt.suffix(), spec);
+    return temp_file(state_, std::move(made.path), made.id, made.fd);
+  }
+  if (opt.keep()) {
+    detail::created c = detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec);
+    return temp_file(nullptr, std::move(c.path), 0, c.fd);
+  }
+  auto made = s.create(prefix, opt.suffix(), spec);
+  return temp_file(state_, std::move(made.path), made.id, made.fd);
+}
+
+temp_dir temp_file_manager::create_dir_impl(const create_options& opt, boost::system::error_code* ec) {
+  detail::manager_state& s = *state_;
+  detail::create_spec spec;
+  if (!detail::spec_of(opt, entry_type::directory, s.root(), spec, ec)) return {};
+  const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
+  detail::call_dir d;
+  if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
+  if (d.fd >= 0 && d.path != s.root()) {
+    if (opt.keep())
+      return temp_dir(nullptr, detail::create_unique(d.path, prefix, opt.suffix(), d.name_max, spec, nullptr, false, d.fd).path, 0);
+    auto made = s.create_in(d.path, d.fd, d.name_max, prefix, opt.suffix(), spec);
+    return temp_dir(state_, std::move(made.path), made.id);
+  }
+  if (opt.keep()) return temp_dir(nullptr, detail::create_unique(s.root(), prefix, opt.suffix(), s.name_max(), spec).path, 0);
+  auto made = s.create(prefix, opt.suffix(), spec);
+  return temp_dir(state_, std::move(made.path), made.id);
+}
+
 temp_file temp_file_manager::create_temp_file(const std::string& suffix, const std::optional<std::string>& prefix,
                                               bool remove) {
-  detail::manager_state& s = *state_;
-  if (!remove)
-    return temp_file(nullptr,
-                     detail::create_unique(s.root(), prefix.value_or(s.prefix()), suffix, detail::entry_kind::file,
-                                           s.name_max()),
-                     0);
-  auto made = s.create(prefix.value_or(s.prefix()), suffix, detail::entry_kind::file);
-  return temp_file(state_, std::move(made.first), made.second);
+  create_options opt;
+  opt.suffix(suffix).keep(!remove);
+  if (prefix) opt.prefix(*prefix);
+  return create_file_impl(opt, nullptr);
+}
+
+temp_file temp_file_manager::create_temp_file(const create_options& opt) { return create_file_impl(opt, nullptr); }
+
+temp_file temp_file_manager::create_temp_file(const create_options& opt, boost::system::error_code& ec) noexcept {
+  temp_file f;
+  detail::with_error_code(ec, [&](boost::system::error_code* e) { f = create_file_impl(opt, e); });
+  return f;
 }
 
 temp_dir temp_file_manager::create_temp_dir(const std::optional<std::string>& prefix) {
-  detail::manager_state& s = *state_;
-  auto made = s.create(prefix.value_or(s.prefix()), "", detail::entry_kind::directory);
-  return temp_dir(state_, std::move(made.first), made.second);
+  create_options opt;
+  if (prefix) opt.prefix(*prefix);
+  return create_dir_impl(opt, nullptr);
 }
 
-void temp_file_manager::register_file(const fs::path& path, boost::system::error_code& ec) {
-  ec.clear();
-  if (path.empty()) {
-    ec.assign(EINVAL, boost::system::system_category());
-    return;
-  }
-  fs::path abs = fs::absolute(path).lexically_normal();
+temp_dir temp_file_manager::create_temp_dir(const create_options& opt) { return create_dir_impl(opt, nullptr); }
+
+temp_dir temp_file_manager::create_temp_dir(const create_options& opt, boost::system::error_code& ec) noexcept {
+  temp_dir d;
+  detail::with_error_code(ec, [&](boost::system::error_code* e) { d = create_dir_impl(opt, e); });
+  return d;
+}
+
+void temp_file_manager::register_impl(const fs::path& path, boost::system::error_code* ec) {
+  if (path.empty()) return detail::fail(ec, "cannot register an empty path", path, EINVAL);
+  boost::system::error_code aec;
+  fs::path abs = fs::absolute(path, aec);
+  if (aec) return detail::fail(ec, "cannot make the path absolute (no current directory?)", path, aec.value());
+  abs = abs.lexically_normal();
   if (abs.filename_is_dot() || abs.filename().empty()) abs = abs.parent_path();  // "dir/" or "dir/."
   detail::format::identity id;
   bool is_dir = false;
-  if (int err = detail::identity_of(abs.c_str(), id, &is_dir)) {
-    ec.assign(err, boost::system::system_category());
-    return;
-  }
+  if (int err = detail::identity_of(abs.c_str(), id, &is_dir))
+    return detail::fail(ec, err == ENOENT ? "cannot register a path that does not exist" : "cannot register", abs, err);
   // Compare with the root through the real parent directory (the leaf is never followed).
-  fs::path real = fs::canonical(abs.parent_path(), ec);
-  if (ec) return;
+  boost::system::error_code cec;
+  fs::path real = fs::canonical(abs.parent_path(), cec);
+  if (cec) return detail::fail(ec, "cannot resolve the directory of", abs, cec.value());
   real /= abs.filename();
-  if (is_same_or_ancestor(real, state_->root()) || is_same_or_ancestor(abs, state_->root()) ||
-      is_same_or_ancestor(registry_dir(state_->root()), real)) {
-    ec.assign(EINVAL, boost::system::system_category());
-    return;
-  }
-  try {
-    state_->track_existing(abs, is_dir ? detail::entry_kind::directory : detail::entry_kind::file, id);
-  } catch (const fs::filesystem_error& e) {
-    ec = e.code();
-  }
+  const fs::path& root = state_->root();
+  if (is_same_or_ancestor(real, root) || is_same_or_ancestor(abs, root))
+    return detail::fail(ec, "refusing to register the temp root " + root.string() + " or a directory that contains it",
+                        path, EINVAL);
+  if (is_same_or_ancestor(registry_dir(root), real))
+    return detail::fail(ec, "refusing to register the registry of the temp root " + root.string(), path, EINVAL);
+  state_->track_existing(abs, is_dir ? entry_type::directory : entry_type::file, id);
 }
 
-void temp_file_manager::register_file(const fs::path& path) {
-  boost::system::error_code ec;
-  register_file(path, ec);
-  if (!ec) return;
-  if (ec.value() == EINVAL)
-    detail::throw_error(path.empty() ? std::string("cannot register an empty path")
-                                     : "refusing to register the temp root " + state_->root().string() +
-                                           ", a directory that contains it, or its registry",
-                        path, ec);
-  detail::throw_error("cannot register", path, ec);
+void temp_file_manager::register_file(const fs::path& path, boost::system::error_code& ec) noexcept {
+  detail::with_error_code(ec, [&](boost::system::error_code* e) { register_impl(path, e); });
 }
+
+void temp_file_manager::register_file(const fs::path& path) { register_impl(path, nullptr); }
 
 void temp_file_manager::cleanup_all(boost::system::error_code& ec) noexcept {
   std::vector<removal_failure> failures = state_->remove_all(cleanup_reason::cleanup_all);
@@ -122,7 +168,7 @@ void temp_file_manager::cleanup_all() {
 
 std::size_t temp_file_manager::tracked_count() const { return state_->size(); }
 
-const fs::path& temp_file_manager::base_dir() const noexcept { return state_->root(); }
+const fs::path& temp_file_manager::root() const noexcept { return state_->root(); }
 
 const std::string& temp_file_manager::prefix() const noexcept { return state_->prefix(); }
 

@@ -33,6 +33,14 @@ tracked_path& tracked_path::operator=(tracked_path&& other) noexcept {
 
 tracked_path::~tracked_path() { reset_(); }
 
+const boost::filesystem::path& tracked_path::path() const noexcept {
+  static const boost::filesystem::path none;
+  // Removed by cleanup_all() or the manager's destruction: nothing is at this path for us any more.
+  return state_ && !state_->tracks(id_) ? none : path_;
+}
+
+bool tracked_path::owns() const noexcept { return state_ && state_->tracks(id_); }
+
 void tracked_path::reset_() noexcept {
   if (state_) (void)state_->remove_one(path_, id_, cleanup_reason::scope_end, std::uncaught_exceptions() > uncaught_);
   state_.reset();
@@ -41,12 +49,20 @@ void tracked_path::reset_() noexcept {
 }
 
 boost::filesystem::path tracked_path::release() noexcept {
-  if (state_) state_->untrack(path_, id_);
+  // Already removed (cleanup_all, the manager's destruction): nothing stays on disk to hand over.
+  const bool kept = !state_ || state_->untrack(path_, id_);
   state_.reset();
   id_ = 0;
   boost::filesystem::path p = std::move(path_);
   path_.clear();
+  if (!kept) p.clear();
   return p;
+}
+
+void tracked_path::forget() noexcept {
+  state_.reset();
+  path_.clear();
+  id_ = 0;
 }
 
 void tracked_path::remove(boost::system::error_code& ec) noexcept {

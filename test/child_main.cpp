@@ -19,6 +19,15 @@
 //   tempfm_test_child signal MODE ROOT READY   install_signal_cleanup() scenarios (see with_signals)
 //   tempfm_test_child load ROOT SECONDS STATS  4 threads of churn, counters in STATS (see load)
 //   tempfm_test_child identity           exit 0 if a child forked after current_process() gets its own
+//   tempfm_test_child atomic ROOT DEST READY  start an atomic save of DEST (a manager on ROOT), write
+//                                        "partial" through its descriptor, write the temp file's
+//                                        path to READY, then hang (to be SIGKILLed before commit)
+//   tempfm_test_child unnamed ROOT READY  make an unnamed file holding 1 MiB, write READY, hang
+//   tempfm_test_child signal-threads ROOT OUT READY  install_signal_cleanup(), then 16 threads
+//                                        create files and dirs in ROOT and files in OUT (directory
+//                                        per call) and drop them, until killed; READY once all run
+//   tempfm_test_child hold-in ROOT DIR READY  make a file and a dir (with content) in DIR through
+//                                        create_options::directory, write their paths to READY, hang
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -319,9 +328,82 @@ int load(const fs::path& root, int seconds, const fs::path& stats) {
   return 0;
 }
 
+int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& ready) {
+  tfm::temp_file_manager m("atomic_", root);
+  tfm::atomic_file f = m.create_atomic_file(dest);
+  if (::write(f.native_handle(), "partial", 7) != 7) return 3;
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    r << f.path().string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
+int unnamed_hold(const fs::path& root, const fs::path& ready) {
+  tfm::temp_file_manager m("unnamed_", root);
+  tfm::unnamed_file f = m.create_unnamed_file();
+  const std::string mib(1 << 20, 'u');
+  if (::write(f.native_handle(), mib.data(), mib.size()) != ssize_t(mib.size())) return 3;
+  std::ofstream(ready.string() + ".tmp") << "ready\n";
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
+int hold_in(const fs::path& root, const fs::path& dir, const fs::path& ready) {
+  tfm::temp_file_manager m("held_", root);
+  tfm::temp_file f = m.create_temp_file(tfm::create_options().directory(dir).suffix(".part"));
+  std::ofstream(f.path().string()) << "part";
+  tfm::temp_dir d = m.create_temp_dir(tfm::create_options().directory(dir));
+  std::ofstream((d.path() / "frame").string()) << "frame";
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    r << f.path().string() << "\n" << d.path().string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  for (;;) ::pause();
+}
+
+int signal_threads(const fs::path& root, const fs::path& out, const fs::path& ready) {
+  tfm::temp_file_manager m("sigmt_", root);
+  tfm::install_signal_cleanup();
+  std::atomic<int> running{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 16; ++t)
+    ts.emplace_back([&, t] {
+      bool counted = false;
+      std::vector<tfm::temp_file> held;
+      for (std::uint64_t i = 0;; ++i) {
+        boost::system::error_code ec;
+        if (i % 5 == 0) {
+          tfm::temp_dir d = m.create_temp_dir(tfm::create_options(), ec);
+        } else if (i % 5 == 1) {
+          held.push_back(m.create_temp_file(tfm::create_options().directory(out), ec));
+        } else {
+          held.push_back(m.create_temp_file(tfm::create_options().suffix(".t"), ec));
+        }
+        if (held.size() > 2) held.erase(held.begin());  // about 40 files exist at any moment
+        if (!counted && i > 50) {
+          counted = true;
+          running.fetch_add(1);
+        }
+        (void)t;
+      }
+    });
+  while (running.load() < 16) std::this_thread::yield();
+  std::ofstream(ready.string() + ".tmp") << "ready\n";
+  fs::rename(ready.string() + ".tmp", ready);
+  for (std::thread& th : ts) th.join();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 5 && std::strcmp(argv[1], "signal-threads") == 0) return signal_threads(argv[2], argv[3], argv[4]);
+  if (argc >= 5 && std::strcmp(argv[1], "hold-in") == 0) return hold_in(argv[2], argv[3], argv[4]);
+  if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
+  if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);

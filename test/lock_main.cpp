@@ -22,8 +22,10 @@
 //   drop ROOT READY GO         make 200 temp files, write READY, wait for GO to exist, drop them all
 //                              and exit 0 (the tests hold the registry lock meanwhile)
 //   blocks ROOT                print the number of owned blocks in the registry
-//   craft ROOT READY WHAT...   record hostile entries as-is (WHAT: rel:NAME or abs:PATH), write
-//                              READY, hang (the tests SIGKILL it, then sweep)
+//   craft ROOT READY WHAT...   record hostile entries as-is (WHAT: rel:NAME or abs:PATH), or an
+//                              entry of a file made outside the root whose identity was never
+//                              recorded (pending:PATH), write READY, hang (the tests SIGKILL it,
+//                              then sweep)
 #include "libs/detail/byte_lock.hpp"
 #include "libs/detail/registry_impl.hpp"
 
@@ -193,6 +195,10 @@ int main(int argc, char** argv) {
         e.flags = d::format::flag_relative;
       } else if (what.rfind("abs:", 0) == 0) {
         e.stored = what.substr(4);
+      } else if (what.rfind("pending:", 0) == 0) {  // made outside the root, identity not yet recorded
+        e.stored = what.substr(8);
+        e.type = 0;
+        e.flags = d::format::flag_identity;
       } else {
         return 2;
       }

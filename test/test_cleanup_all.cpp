@@ -25,7 +25,7 @@ BOOST_AUTO_TEST_CASE(removes_everything_tracked_including_live_handles) {
   BOOST_TEST(!exists_nofollow(s.dir / "ext"));
   BOOST_TEST(fs::exists(kept.path()));
   BOOST_TEST(m.tracked_count() == 0u);
-  BOOST_TEST(listing(m.base_dir()) == std::set<std::string>{kept.path().filename().string()});
+  BOOST_TEST(listing(m.root()) == std::set<std::string>{kept.path().filename().string()});
 }
 
 BOOST_AUTO_TEST_CASE(is_idempotent) {
@@ -95,11 +95,11 @@ BOOST_AUTO_TEST_CASE(failure_in_destructor_is_logged_not_thrown_and_stays_tracke
     {
       tfm::temp_file f = m.create_temp_file();
       p = f.path();
-      ::chmod(m.base_dir().c_str(), 0500);
+      ::chmod(m.root().c_str(), 0500);
     }  // must not throw (that would terminate the child with a signal)
     check(fs::exists(p), "still there");
     check(m.tracked_count() == 1u, "still tracked, for cleanup_all and exit");
-    ::chmod(m.base_dir().c_str(), 0700);
+    ::chmod(m.root().c_str(), 0700);
     m.cleanup_all();
     check(!exists_nofollow(p), "removed by cleanup_all");
     return check.failed;

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(a_new_manager_sweeps_what_a_crashed_run_left) {
   for (const std::string& p : dead.paths) BOOST_TEST(exists_nofollow(p), p);
   tfm::temp_file_manager next_run("next_", root);  // the next run of the crashed tool
   for (const std::string& p : dead.paths) BOOST_TEST(!exists_nofollow(p), p);
-  BOOST_TEST(tfm::list_entries(next_run.base_dir()).empty());
+  BOOST_TEST(tfm::list_entries(next_run.root()).empty());
   BOOST_TEST(listing(root).empty());
 }
 

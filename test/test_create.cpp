@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_file_made_by_someone_else_is_never_overwritten) {
 BOOST_AUTO_TEST_CASE(root_accessors) {
   scratch s;
   tfm::temp_file_manager m("acc_", s.dir / "." / "sub");
-  BOOST_TEST(m.base_dir() == fs::canonical(s.dir / "sub"));
+  BOOST_TEST(m.root() == fs::canonical(s.dir / "sub"));
   BOOST_TEST(m.prefix() == "acc_");
   tfm::temp_file_manager d;  // the default prefix
   BOOST_TEST(d.prefix() == "tempfm_");

@@ -16,7 +16,7 @@ const char hex[] = "0123456789abcdef";
 }
 
 BOOST_AUTO_TEST_CASE(collisions_are_retried_and_never_overwrite) {
-  for (d::entry_kind kind : {d::entry_kind::file, d::entry_kind::directory}) {
+  for (boost_tempfm::entry_type kind : {boost_tempfm::entry_type::file, boost_tempfm::entry_type::directory}) {
     scratch s;
     // Someone else holds the 8 even names, as files with content.
     for (int i = 0; i < 16; i += 2) write_file(s.dir / (std::string("c_") + hex[i] + ".x"), "theirs");
@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(collisions_are_retried_and_never_overwrite) {
       BOOST_TEST(made.insert(p.filename().string()).second);
       const char digit = p.filename().string()[2];
       BOOST_TEST((std::string(hex).find(digit) % 2) == 1u);  // an odd, free name
-      BOOST_TEST((kind == d::entry_kind::file ? fs::is_regular_file(p) : fs::is_directory(p)));
+      BOOST_TEST((kind == boost_tempfm::entry_type::file ? fs::is_regular_file(p) : fs::is_directory(p)));
     }
     for (int i = 0; i < 16; i += 2) BOOST_TEST(read_file(s.dir / (std::string("c_") + hex[i] + ".x")) == "theirs");
     BOOST_TEST(listing(s.dir).size() == 15u);
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(all_names_taken_is_a_clear_error) {
   scratch s;
   for (int i = 0; i < 16; ++i) write_file(s.dir / (std::string("f_") + hex[i]), "theirs");
   try {
-    d::create_unique(s.dir, "f_", "", d::entry_kind::file, 255, 1);
+    d::create_unique(s.dir, "f_", "", boost_tempfm::entry_type::file, 255, 1);
     BOOST_FAIL("expected filesystem_error");
   } catch (const fs::filesystem_error& e) {
     BOOST_TEST(e.code().value() == EEXIST);
@@ -56,6 +56,6 @@ BOOST_AUTO_TEST_CASE(an_existing_symlink_name_is_not_followed) {
   scratch s;
   for (int i = 0; i < 16; i += 2)
     fs::create_symlink(s.dir / (std::string("target") + hex[i]), s.dir / (std::string("l_") + hex[i]));
-  for (int n = 0; n < 8; ++n) d::create_unique(s.dir, "l_", "", d::entry_kind::file, 255, 1);
+  for (int n = 0; n < 8; ++n) d::create_unique(s.dir, "l_", "", boost_tempfm::entry_type::file, 255, 1);
   for (int i = 0; i < 16; i += 2) BOOST_TEST(!exists_nofollow(s.dir / (std::string("target") + hex[i])));
 }

@@ -108,5 +108,5 @@ BOOST_AUTO_TEST_CASE(fork_while_other_threads_use_the_manager_does_not_hang_the_
   for (std::thread& t : workers) t.join();
   BOOST_TEST(ok == forks);
   BOOST_TEST(m.tracked_count() == 0u);
-  BOOST_TEST(listing(m.base_dir()).empty());
+  BOOST_TEST(listing(m.root()).empty());
 }

@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(explicit_remove_failure_throws_and_keeps_ownership) {
     tfm::temp_file_manager m("rmf_", s.dir / "root");
     tfm::temp_file f = m.create_temp_file();
     const fs::path p = f.path();
-    ::chmod(m.base_dir().c_str(), 0500);
+    ::chmod(m.root().c_str(), 0500);
     try {
       f.remove();
       check(false, "remove() did not throw");
@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(explicit_remove_failure_throws_and_keeps_ownership) {
     boost::system::error_code ec;
     f.remove(ec);
     check(ec.value() == EACCES, "error_code overload");
-    ::chmod(m.base_dir().c_str(), 0700);
+    ::chmod(m.root().c_str(), 0700);
     f.remove(ec);
     check(!ec && !exists_nofollow(p), "removed once possible");
     return check.failed;
@@ -161,8 +161,34 @@ BOOST_AUTO_TEST_CASE(handle_outliving_its_manager) {
     p = f.path();
   }  // the manager's destructor removes everything it tracks
   BOOST_TEST(!exists_nofollow(p));
-  BOOST_TEST(f.path() == p);
+  BOOST_TEST(!f.owns());        // removed: the handle says so
+  BOOST_TEST(f.path().empty());  // as documented: empty once removed
+  BOOST_TEST(f.release().empty());  // nothing is on disk to hand over
   f = tfm::temp_file();  // the handle's destructor finds nothing tracked: no effect, no crash
+}
+
+BOOST_AUTO_TEST_CASE(handles_tell_the_truth_after_cleanup_all) {
+  scratch s;
+  tfm::temp_file_manager m("t_", s.dir);
+  tfm::temp_file f = m.create_temp_file();
+  tfm::temp_dir d = m.create_temp_dir();
+  const fs::path keep = m.create_temp_file("", std::nullopt, false).path();
+  tfm::temp_file kept = m.create_temp_file("", std::nullopt, false);
+  BOOST_TEST(f.owns());
+  BOOST_TEST(d.owns());
+  BOOST_TEST(!kept.owns());
+  m.cleanup_all();
+  BOOST_TEST(!f.owns());
+  BOOST_TEST(!d.owns());
+  BOOST_TEST(f.path().empty());
+  BOOST_TEST(d.path().empty());
+  BOOST_TEST(!kept.path().empty());  // keep: never owned, still carries its path
+  BOOST_TEST(fs::exists(kept.path()));
+  boost::system::error_code ec;
+  f.remove(ec);  // nothing left to remove: no error
+  BOOST_TEST(!ec);
+  fs::remove(keep);
+  fs::remove(kept.path());
 }
 
 BOOST_AUTO_TEST_CASE(handle_after_cleanup_all_does_not_touch_a_reused_name) {

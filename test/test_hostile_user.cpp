@@ -148,8 +148,8 @@ BOOST_AUTO_TEST_CASE(nothing_named_outside_the_root_to_plant, *boost::unit_test:
   {
     tfm::temp_file_manager m("v_", root);
     tfm::temp_file f = m.create_temp_file();
-    BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);
-    BOOST_TEST(mode_of(tfm::registry_dir(m.base_dir()) / "locks") == 0600u);
+    BOOST_TEST(tfm::list_entries(m.root()).size() == 1u);
+    BOOST_TEST(mode_of(tfm::registry_dir(m.root()) / "locks") == 0600u);
   }
   struct stat st;
   BOOST_REQUIRE(::lstat(sem.c_str(), &st) == 0);  // untouched
@@ -233,5 +233,5 @@ BOOST_AUTO_TEST_CASE(another_users_sweep_never_removes_the_victims_entries,
   });
   BOOST_TEST(fs::exists(f.path()));
   BOOST_TEST(read_file(s.dir / "registered") == "mine");
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 2u);
+  BOOST_TEST(tfm::list_entries(m.root()).size() == 2u);
 }

@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason) {
     {
       tfm::temp_file f = m.create_temp_file();
       p = f.path();
-      ::chmod(m.base_dir().c_str(), 0500);
+      ::chmod(m.root().c_str(), 0500);
     }
     std::vector<seen_record> recs = c.backend->take();
     check(recs.size() == 1u, "one record");
@@ -230,7 +230,7 @@ BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason) {
             recs[0].message);
       check(recs[0].message.find("it stays tracked") != std::string::npos, recs[0].message);
     }
-    ::chmod(m.base_dir().c_str(), 0700);
+    ::chmod(m.root().c_str(), 0700);
     return check.failed;
   });
   BOOST_TEST(r.exited_with(0), r.out);

@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(processes_churn_on_one_root) {
   std::size_t max_seen = 0;
   for (int i = 0; i < 50; ++i) {
     mine.push_back(m.create_temp_file());
-    max_seen = std::max(max_seen, tfm::list_entries(m.base_dir()).size());
+    max_seen = std::max(max_seen, tfm::list_entries(m.root()).size());
   }
   int total = 0;
   for (int i = 0; i < procs; ++i) {
@@ -41,12 +41,12 @@ BOOST_AUTO_TEST_CASE(processes_churn_on_one_root) {
   }
   BOOST_TEST(total == procs * per_proc);
   BOOST_TEST_MESSAGE("most entries seen at once: " << max_seen);
-  const auto left = tfm::list_entries(m.base_dir());
+  const auto left = tfm::list_entries(m.root());
   BOOST_TEST(left.size() == mine.size());  // only ours
   for (const tfm::registry_entry& e : left) BOOST_TEST(e.owner == tfm::current_process());
   BOOST_TEST(listing(root).size() == mine.size());
   mine.clear();
-  BOOST_TEST(tfm::list_entries(m.base_dir()).empty());
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
   BOOST_TEST(listing(root).empty());
 }
 
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(another_process_sweep_never_touches_live_entries) {
   child_result r = run_forked([&] {
     // A different process (new identity): sweeps with default options, then constructs a manager
     // (which sweeps at start too).
-    tfm::sweep_report rep = tfm::sweep(m.base_dir());
+    tfm::sweep_report rep = tfm::sweep(m.root());
     tfm::temp_file_manager other("other_", root);
     return rep.removed.empty() ? 0 : 1;
   });
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(another_process_sweep_never_touches_live_entries) {
   BOOST_TEST(fs::exists(f.path()));
   BOOST_TEST(fs::exists(d.path()));
   BOOST_TEST(fs::exists(s.dir / "reg"));
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 3u);
+  BOOST_TEST(tfm::list_entries(m.root()).size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(two_spellings_of_one_root_share_one_registry_and_one_lock) {

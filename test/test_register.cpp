@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(root_and_its_ancestors_are_refused) {
   scratch s;
   tfm::temp_file_manager m("t_", s.dir / "a" / "root");
   tfm::temp_file keep = m.create_temp_file();
-  for (const fs::path& p : {m.base_dir(), m.base_dir().parent_path(), fs::path("/"), s.dir / "a" / "root" / ".",
+  for (const fs::path& p : {m.root(), m.root().parent_path(), fs::path("/"), s.dir / "a" / "root" / ".",
                             s.dir / "a" / ".." / "a"}) {
     try {
       m.register_file(p);
@@ -129,5 +129,5 @@ BOOST_AUTO_TEST_CASE(root_and_its_ancestors_are_refused) {
   }
   BOOST_TEST(m.tracked_count() == 1u);
   m.cleanup_all();
-  BOOST_TEST(fs::is_directory(m.base_dir()));
+  BOOST_TEST(fs::is_directory(m.root()));
 }

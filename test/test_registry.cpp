@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(every_change_is_recorded_with_owner_and_type) {
   write_file(d.path() / "a", "abc");
   write_file(s.dir / "outside", "o");
   m.register_file(s.dir / "outside");
-  auto entries = by_path(m.base_dir());
+  auto entries = by_path(m.root());
   BOOST_REQUIRE(entries.size() == 3u);
   const tfm::registry_entry& fe = entries.at(f.path().string());
   BOOST_TEST((fe.type == tfm::entry_type::file));
@@ -47,11 +47,11 @@ BOOST_AUTO_TEST_CASE(every_change_is_recorded_with_owner_and_type) {
 
   const fs::path released = f.release();
   d.remove();
-  entries = by_path(m.base_dir());
+  entries = by_path(m.root());
   BOOST_TEST(entries.size() == 1u);
   BOOST_TEST(entries.count(released.string()) == 0u);
   m.cleanup_all();
-  BOOST_TEST(tfm::list_entries(m.base_dir()).empty());
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
   fs::remove(released);
 }
 
@@ -73,12 +73,12 @@ BOOST_AUTO_TEST_CASE(long_paths_round_trip) {
   paths.push_back(deep);
   for (const fs::path& p : paths) m.register_file(p);
   tfm::temp_file big_suffix = m.create_temp_file(std::string(150, 's'));
-  auto entries = by_path(m.base_dir());
+  auto entries = by_path(m.root());
   BOOST_TEST(entries.size() == paths.size() + 1);
   for (const fs::path& p : paths) BOOST_TEST(entries.count(p.string()) == 1u, p);
   BOOST_TEST(entries.count(big_suffix.path().string()) == 1u);
   m.cleanup_all();
-  BOOST_TEST(tfm::list_entries(m.base_dir()).empty());
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
 }
 
 std::uintmax_t allocated(const fs::path& p) {
@@ -97,12 +97,12 @@ std::size_t semaphores_in_dev_shm() {
 BOOST_AUTO_TEST_CASE(registry_reuses_its_space) {
   scratch s;
   tfm::temp_file_manager m("g_", s.dir / "root");
-  const fs::path file = tfm::registry_dir(m.base_dir()) / "registry.v2";
+  const fs::path file = tfm::registry_dir(m.root()) / "registry.v2";
   std::uintmax_t size_high = 0;
   {
     std::vector<tfm::temp_file> many;
     for (int i = 0; i < 300; ++i) many.push_back(m.create_temp_file());
-    BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 300u);
+    BOOST_TEST(tfm::list_entries(m.root()).size() == 300u);
     size_high = fs::file_size(file);
     BOOST_TEST(size_high >= 300u * 128u);                    // one 128-byte slot per entry
     BOOST_TEST(size_high <= 16u * 8192u, size_high);        // in 8 KiB blocks, doubling
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(registry_reuses_its_space) {
     for (int i = 0; i < 299; ++i) many.push_back(m.create_temp_file());
     BOOST_TEST(fs::file_size(file) <= size_high);
   }
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);
+  BOOST_TEST(tfm::list_entries(m.root()).size() == 1u);
   // Another process reuses the blocks this one gave back.
   child_result r = run_forked([&] {
     tfm::temp_file_manager other("h_", s.dir / "root");
@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(registry_files_are_private_and_nothing_is_named_outside_the
   scratch s;
   {
     tfm::temp_file_manager m("priv_", s.dir / "root");
-    const fs::path dir = tfm::registry_dir(m.base_dir());
+    const fs::path dir = tfm::registry_dir(m.root());
     BOOST_TEST(dir.filename().string() == ".tempfm-" + std::to_string(::geteuid()));
     BOOST_TEST(mode_of(dir) == 0700u);
     BOOST_TEST(mode_of(dir / "registry.v2") == 0600u);
@@ -142,10 +142,10 @@ BOOST_AUTO_TEST_CASE(registry_files_are_private_and_nothing_is_named_outside_the
     BOOST_TEST((names == std::set<std::string>{"locks", "registry.v2"}));
     // Two spellings of one root share one registry (and so one lock).
     tfm::temp_file_manager other("o_", s.dir / "." / "root" / ".." / "root/");
-    BOOST_TEST(other.base_dir() == m.base_dir());  // one spelling: no trailing separator
-    BOOST_TEST(other.base_dir().native().back() != '/');
+    BOOST_TEST(other.root() == m.root());  // one spelling: no trailing separator
+    BOOST_TEST(other.root().native().back() != '/');
     tfm::temp_file f = other.create_temp_file();
-    BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);
+    BOOST_TEST(tfm::list_entries(m.root()).size() == 1u);
   }
   // Everything the root used lives in it: removing the root removes all of it.
   fs::remove_all(s.dir / "root");
@@ -199,13 +199,13 @@ BOOST_AUTO_TEST_CASE(a_registry_left_blank_by_a_dead_creator_is_initialised) {
   ::chmod((dir / "registry.v2").c_str(), 0600);
   tfm::temp_file_manager m("b_", s.dir / "root");
   tfm::temp_file f = m.create_temp_file();
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == 1u);
+  BOOST_TEST(tfm::list_entries(m.root()).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(any_spelling_of_the_root_reaches_the_same_registry) {
   scratch s;
   tfm::temp_file_manager m("sp_", s.dir / "root");
   tfm::temp_file f = m.create_temp_file();
-  BOOST_TEST(tfm::list_entries(m.base_dir() / ".").size() == 1u);
+  BOOST_TEST(tfm::list_entries(m.root() / ".").size() == 1u);
   BOOST_TEST(tfm::list_entries(s.dir / "root" / ".." / "root").size() == 1u);
 }

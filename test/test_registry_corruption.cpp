@@ -42,7 +42,7 @@ void usable(const fs::path& root) {
   tfm::temp_file_manager m("after_", root);
   tfm::temp_file f = m.create_temp_file();
   bool seen = false;
-  for (const tfm::registry_entry& e : tfm::list_entries(m.base_dir())) seen = seen || e.path == f.path();
+  for (const tfm::registry_entry& e : tfm::list_entries(m.root())) seen = seen || e.path == f.path();
   BOOST_TEST(seen);
 }
 

@@ -75,11 +75,11 @@ BOOST_AUTO_TEST_CASE(disk_full_while_the_registry_grows, *boost::unit_test::prec
   BOOST_TEST(what.find("cannot grow the registry") != std::string::npos, what);
   // Nothing lost: every file made is tracked and registered, and no untracked file was left.
   BOOST_TEST(m.tracked_count() == kept.size());
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == kept.size());
+  BOOST_TEST(tfm::list_entries(m.root()).size() == kept.size());
   BOOST_TEST(listing(mp.dir).size() == kept.size() + 1);  // + the filler
   fs::remove(mp.dir / "filler");
   for (int i = 0; i < 100; ++i) kept.push_back(m.create_temp_file());  // space again: it grows
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == kept.size());
+  BOOST_TEST(tfm::list_entries(m.root()).size() == kept.size());
   m.cleanup_all();
   BOOST_TEST(listing(mp.dir).empty());
 }
@@ -96,12 +96,12 @@ BOOST_AUTO_TEST_CASE(disk_full_while_creating, *boost::unit_test::precondition([
   BOOST_TEST(ec.value() == ENOSPC, what);
   BOOST_TEST(what.find("cannot create temporary file") != std::string::npos, what);
   BOOST_TEST(m.tracked_count() == kept.size());
-  BOOST_TEST(tfm::list_entries(m.base_dir()).size() == kept.size());  // no entry without a file
+  BOOST_TEST(tfm::list_entries(m.root()).size() == kept.size());  // no entry without a file
   ec = failure_of([&] { m.create_temp_dir(); }, what);
   BOOST_TEST(ec.value() == ENOSPC, what);
   kept.clear();
   BOOST_TEST(listing(mp.dir).empty());
-  BOOST_TEST(tfm::list_entries(m.base_dir()).empty());
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
 }
 
 BOOST_AUTO_TEST_CASE(too_many_open_files) {
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(too_many_open_files) {
     check(ec.value() == EMFILE, "EMFILE: " + what);
     check(what.find("cannot create temporary file") != std::string::npos, what);
     check(m.tracked_count() == 1u, "the earlier file is still tracked");
-    check(tfm::list_entries(m.base_dir()).size() == 1u, "and registered, with no phantom entry");
+    check(tfm::list_entries(m.root()).size() == 1u, "and registered, with no phantom entry");
     tfm::temp_file after = m.create_temp_file();
     check(m.tracked_count() == 2u, "works again with descriptors");
     return check.failed;

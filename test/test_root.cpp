@@ -63,12 +63,12 @@ BOOST_AUTO_TEST_CASE(default_root_is_private_per_user_under_tmpdir) {
   tfm::temp_file_manager m;
   ::umask(old);
   const fs::path root = default_root_in(fs::canonical(s.dir));
-  BOOST_TEST(m.base_dir() == root);
+  BOOST_TEST(m.root() == root);
   BOOST_TEST(mode_of(root) == 0700u);
   tfm::temp_file f = m.create_temp_file();
   BOOST_TEST(f.path().parent_path() == root);
   tfm::temp_file_manager again;  // the existing private root is accepted
-  BOOST_TEST(again.base_dir() == root);
+  BOOST_TEST(again.root() == root);
 }
 
 BOOST_AUTO_TEST_CASE(env_variable_overrides_the_default_root) {
@@ -77,12 +77,12 @@ BOOST_AUTO_TEST_CASE(env_variable_overrides_the_default_root) {
   ::setenv("TMPDIR", s.dir.c_str(), 1);
   ::setenv("BOOST_TEMPFM_ROOT", (s.dir / "team-root").c_str(), 1);
   tfm::temp_file_manager m;
-  BOOST_TEST(m.base_dir() == fs::canonical(s.dir / "team-root"));
-  BOOST_TEST(mode_of(m.base_dir()) == 0700u);
+  BOOST_TEST(m.root() == fs::canonical(s.dir / "team-root"));
+  BOOST_TEST(mode_of(m.root()) == 0700u);
   BOOST_TEST(!fs::exists(default_root_in(s.dir)));
   // A given base_dir wins over the variable.
   tfm::temp_file_manager given("p_", s.dir / "given");
-  BOOST_TEST(given.base_dir() == fs::canonical(s.dir / "given"));
+  BOOST_TEST(given.root() == fs::canonical(s.dir / "given"));
 }
 
 BOOST_AUTO_TEST_CASE(default_root_open_to_others_is_refused) {

@@ -65,11 +65,12 @@ int race_rounds(const fs::path& base, int rounds) {
       ::chmod(sd.c_str(), i % 2 ? 0500 : 0300);
     }
     std::atomic<bool> stop{false};
+    const fs::path dp = d.path();  // the handle itself is used by this thread only
     std::thread attacker([&] {
       int i = 0;
       while (!stop.load()) {
-        const fs::path sd = d.path() / ("s" + std::to_string(i % subdirs));
-        const fs::path moved = d.path() / ("m" + std::to_string(i));
+        const fs::path sd = dp / ("s" + std::to_string(i % subdirs));
+        const fs::path moved = dp / ("m" + std::to_string(i));
         if (::rename(sd.c_str(), moved.c_str()) == 0 && ::symlink(out.c_str(), sd.c_str()) == 0) ++swaps;
         ++i;
       }

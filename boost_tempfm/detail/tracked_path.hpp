@@ -18,8 +18,9 @@ namespace detail {
 class manager_state;
 
 // The common part of temp_file and temp_dir: a path that a manager tracks, removed when this
-// object dies. Move-only. An empty tracked_path (default-constructed, moved-from, released,
-// removed, or made with remove=false) owns nothing and its destructor does nothing.
+// object dies. Move-only. An empty tracked_path (default-constructed, moved-from, released, or
+// removed: by remove(), cleanup_all() or the manager's destruction) owns nothing and its destructor
+// does nothing. One made with keep (remove=false) owns nothing but carries its path.
 class BOOST_TEMPFM_DECL tracked_path {
  public:
   tracked_path() noexcept = default;
@@ -34,11 +35,13 @@ class BOOST_TEMPFM_DECL tracked_path {
   // was thrown after this handle was made unwinds the stack is logged as such (TempfmUnwinding).
   ~tracked_path();
 
-  // The absolute path; empty once released or removed.
-  const boost::filesystem::path& path() const noexcept { return path_; }
+  // The absolute path; empty once released or removed (by remove(), cleanup_all() or the manager's
+  // destruction). A handle made with keep (remove=false) keeps its path.
+  const boost::filesystem::path& path() const noexcept;
 
-  // True while this handle will remove its path when it dies.
-  bool owns() const noexcept { return state_ != nullptr; }
+  // True while this handle will remove its path when it dies: false once released or removed,
+  // whoever removed it.
+  bool owns() const noexcept;
 
   // Stops managing the path: it stays on disk, the manager forgets it. Returns the path.
   boost::filesystem::path release() noexcept;
@@ -48,6 +51,14 @@ class BOOST_TEMPFM_DECL tracked_path {
   // boost::filesystem::filesystem_error naming the path and the reason.
   void remove();
   void remove(boost::system::error_code& ec) noexcept;
+
+ protected:
+  // For the handles' own operations (persist, commit): the manager's state, the entry, the path as
+  // given, and forgetting the path once it was moved away (nothing is removed).
+  const std::shared_ptr<manager_state>& state() const noexcept { return state_; }
+  std::uint64_t id() const noexcept { return id_; }
+  const boost::filesystem::path& given_path() const noexcept { return path_; }
+  void forget() noexcept;
 
  private:
   void reset_() noexcept;

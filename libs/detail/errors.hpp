@@ -6,8 +6,12 @@
 #include <boost/filesystem/exception.hpp>
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
 
+#include <cerrno>
+#include <new>
 #include <string>
+#include <system_error>
 
 namespace boost_tempfm {
 namespace detail {
@@ -17,6 +21,43 @@ namespace detail {
 [[noreturn]] void throw_error(const std::string& what, const boost::filesystem::path& p,
                               boost::system::error_code ec);
 [[noreturn]] void throw_errno(const std::string& what, const boost::filesystem::path& p, int err);
+// Two paths (a rename, a link): what() names both.
+[[noreturn]] void throw_errno(const std::string& what, const boost::filesystem::path& p1,
+                              const boost::filesystem::path& p2, int err);
+
+// Operations with a throwing and a noexcept error_code& overload have one implementation taking
+// `error_code* ec` (Boost.Filesystem's pattern): a failure goes through fail(), which sets *ec and
+// returns when there is one, and throws the named error when there is none. So both overloads
+// report the same failure; the message exists only in the exception.
+inline void fail(boost::system::error_code* ec, const std::string& what, const boost::filesystem::path& p, int err) {
+  if (!ec) throw_errno(what, p, err);
+  ec->assign(err, boost::system::system_category());
+}
+inline void fail(boost::system::error_code* ec, const std::string& what, const boost::filesystem::path& p1,
+                 const boost::filesystem::path& p2, int err) {
+  if (!ec) throw_errno(what, p1, p2, err);
+  ec->assign(err, boost::system::system_category());
+}
+
+// The noexcept overloads run the implementation through this: what lower layers throw (the
+// registry, the create loop, an allocation) becomes the error_code.
+template <class F>
+void with_error_code(boost::system::error_code& ec, F&& f) noexcept {
+  ec.clear();
+  try {
+    f(&ec);
+  } catch (const boost::filesystem::filesystem_error& e) {
+    ec = e.code();
+  } catch (const boost::system::system_error& e) {
+    ec = e.code();
+  } catch (const std::system_error& e) {
+    ec.assign(e.code().value(), boost::system::system_category());
+  } catch (const std::bad_alloc&) {
+    ec.assign(ENOMEM, boost::system::system_category());
+  } catch (...) {
+    ec.assign(EIO, boost::system::system_category());
+  }
+}
 
 }  // namespace detail
 }  // namespace boost_tempfm

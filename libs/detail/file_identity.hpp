@@ -12,6 +12,9 @@ namespace detail {
 // (0 where the filesystem records none) and the kernel's file handle (inode and generation; 0
 // where the filesystem has none). Returns 0 or the errno of the failed statx/lstat.
 int identity_of(const char* path, format::identity& id, bool* is_dir = nullptr) noexcept;
+// The same for the object an open descriptor names (what was just created, without a path walk);
+// mode (if given) receives its permission bits.
+int identity_of_fd(int fd, format::identity& id, unsigned* mode = nullptr) noexcept;
 
 // True if the object recorded in `then` is the one seen `now`: same device and inode, and the same
 // birth time and file handle where both were recorded (an inode number reused by a new file has a

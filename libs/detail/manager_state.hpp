@@ -41,19 +41,44 @@ class manager_state {
 
   const boost::filesystem::path& root() const noexcept { return root_; }
   const std::string& prefix() const noexcept { return prefix_; }
+  int root_fd() const noexcept { return root_fd_; }  // O_PATH
   std::size_t name_max() const noexcept { return name_max_; }
 
   // Creates a unique file or directory in the root, registered before it exists and tracked.
-  // Returns the path and its entry id.
-  std::pair<boost::filesystem::path, std::uint64_t> create(const std::string& prefix, const std::string& suffix,
-                                                           entry_kind kind);
+  // Returns the path, its entry id and (spec.keep_open) its descriptor.
+  struct made {
+    boost::filesystem::path path;
+    std::uint64_t id;
+    int fd;
+  };
+  made create(const std::string& prefix, const std::string& suffix, const create_spec& spec);
+
+  // The same in another directory `dir` (absolute, normalised; dir_fd a descriptor of it; name_max
+  // its filesystem's limit). Tracked in this root's registry by absolute path and by identity: the
+  // entry is recorded before the object exists with an empty identity (a sweep leaves such an entry's
+  // path alone), and replaced by one with the object's identity once it exists, so a sweep never
+  // removes an object made there by someone else.
+  made create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max, const std::string& prefix,
+                 const std::string& suffix, const create_spec& spec);
+
+  // Takes entry id out of every other hand (cleanup_all, remove(), exit) while its path is moved
+  // away (persist, commit): false if it is not tracked (any more) or not this process's.
+  bool hold(std::uint64_t id) noexcept;
+  // Ends hold(): gone, the entry is forgotten (no removal; out of the registry); else it is tracked
+  // again as before.
+  void settle(std::uint64_t id, bool gone) noexcept;
+
+  // Whether entry id is tracked (live) now: false once released, removed, or removed by
+  // remove_all (cleanup_all, the manager's destruction).
+  bool tracks(std::uint64_t id) const noexcept;
 
   // Starts tracking an existing path for this process (register_file), recorded with the identity
   // of the object there now. No effect if tracked.
-  void track_existing(const boost::filesystem::path& p, entry_kind kind, const format::identity& id);
+  void track_existing(const boost::filesystem::path& p, entry_type kind, const format::identity& id);
 
-  // Forgets entry id of p (release()): no removal; gone from the registry too.
-  void untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;
+  // Forgets entry id of p (release()): no removal; gone from the registry too. False if it was
+  // not tracked (any more).
+  bool untrack(const boost::filesystem::path& p, std::uint64_t id) noexcept;
 
   // Removes entry id of p if this process owns it and it is still tracked; an entry owned by
   // another process (inherited through fork) is forgotten without removal. On failure the entry is
@@ -83,8 +108,8 @@ class manager_state {
     boost::filesystem::path path;
     std::uint32_t gen = 0;
     slot_state state = slot_state::free;
-    entry_kind kind = entry_kind::file;
-    bool registered = false;
+    entry_type kind = entry_type::file;
+    bool registered = false;  // indexed by path in registered_ (registered, or created outside the root)
     std::uint32_t owner = 0;  // pid
     std::uint64_t order = 0;  // creation order: cleanup_all removes in it
     registry_ref ref;
@@ -92,8 +117,12 @@ class manager_state {
   };
   removal_result remove_path(const boost::filesystem::path& p, cleanup_reason why, bool maybe_wanted = true,
                              bool unwinding = false) noexcept;
+  // The part of create() and create_in() after the object exists: published for the signal handler
+  // and tracked. On failure the object is removed and unregistered.
+  // sig: published already (before the create), or nullptr.
+  made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool indexed);
   // mu_ held. Returns the handle id.
-  std::uint64_t insert(boost::filesystem::path p, entry_kind kind, registry_ref ref, signal_node* sig, bool registered);
+  std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
   entry* find(std::uint64_t id) noexcept;
   // mu_ held: frees the slot (the caller detaches the signal node and the registry entry).

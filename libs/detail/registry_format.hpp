@@ -178,6 +178,11 @@ bool read_block_owner(const view& v, std::uint32_t b, block_owner& o);
 // head) and publishes it with one release store.
 void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, const entry_data& e,
                  std::string_view stored);
+// Gives the live entry at head (written by this process, which alone writes it) the identity id, in
+// place: its state word goes free while the fields change and live again after (readers skip it in
+// between, never read it torn). Returns the new state word.
+std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) noexcept;
+
 // Withdraws the entry at head (and its continuation slots); returns how many slots were freed.
 // Only the slots' writer (the owner, or the adopter of a dead owner's block) calls it.
 std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed);

@@ -71,6 +71,19 @@ class registry {
   // Records an entry as given, unchecked (add() builds one; tests craft hostile ones).
   registry_ref add_entry(const format::entry_data& e);
   registry_ref add_entry(const format::entry_data& e, std::string_view stored);
+  // Where ref is, for install_signal_cleanup()'s handler (signal_list.hpp's registry_mark): the
+  // mapping and ref's head slot with its state word now. 0 for no entry.
+  unsigned char* base() const noexcept { return map_; }
+  std::uint64_t mark_of(const registry_ref& ref) const noexcept {
+    if (ref.slot == 0) return 0;
+    return std::uint64_t(ref.slot) << 32 | mapped_view().slot(ref.slot).state.load(std::memory_order_acquire);
+  }
+  // Records the identity of the object that an entry of this process (flag_identity, written empty
+  // before the object existed) now names. Takes no lock: only the creating thread writes that entry
+  // until it is tracked. Returns the mark of the entry as it now is (see mark_of).
+  std::uint64_t set_identity(const registry_ref& ref, const format::identity& id) noexcept {
+    return std::uint64_t(ref.slot) << 32 | format::rewrite_identity(mapped_view(), ref.slot, id);
+  }
   // Forgets entries of this process. Never throws; refs that are not this process's are ignored.
   void remove(const registry_ref& ref) noexcept;
   void remove_all(const std::vector<registry_ref>& refs) noexcept;

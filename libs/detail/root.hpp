@@ -23,11 +23,34 @@ boost::filesystem::path canonical_dir(const boost::filesystem::path& p, boost::s
 // The name of the environment variable that overrides the default root.
 constexpr const char* root_env = "BOOST_TEMPFM_ROOT";
 
+// The absolute path of the root that resolve_root(base_dir) would use; nothing is created or checked.
+boost::filesystem::path root_path_of(const boost::filesystem::path& base_dir);
+
+// The longest file name the filesystem of p takes, asked of p or of its nearest existing ancestor.
+std::size_t name_max_near(const boost::filesystem::path& p) noexcept;
+
 // Empty base_dir: $BOOST_TEMPFM_ROOT, else <temp_directory_path()>/tempfm-<euid>; created 0700
 // if missing, refused unless it is a real directory (not a symlink) owned by the effective user
 // with no permission bits for group and others. Non-empty base_dir: created (0700) if missing,
 // must be a directory this process can write and search. Throws filesystem_error naming the path.
 resolved_root resolve_root(const boost::filesystem::path& base_dir);
+
+// A directory given to one create call (create_options::directory), opened to create in.
+struct call_dir {
+  boost::filesystem::path path;  // canonical, absolute
+  int fd = -1;                   // O_PATH|O_DIRECTORY|O_CLOEXEC
+  std::size_t name_max = 255;
+  call_dir() = default;
+  call_dir(const call_dir&) = delete;
+  call_dir& operator=(const call_dir&) = delete;
+  ~call_dir();
+};
+// Checks `given` as a root is checked (every symlink on the way and every directory up to it; it
+// must be this user's, or root's and sticky; nobody else may write it unless it is sticky) and
+// opens it. It must exist (nothing is created: ENOENT) and be a writable directory (ENOTDIR,
+// EACCES), and neither be nor lie in the registry directory of `root` (EINVAL). Throws
+// filesystem_error naming the path and the reason ("refusing the directory: ...").
+void open_call_dir(const boost::filesystem::path& given, const boost::filesystem::path& root, call_dir& out);
 
 }  // namespace detail
 }  // namespace boost_tempfm

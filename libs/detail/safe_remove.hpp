@@ -3,6 +3,8 @@
 #ifndef BOOST_TEMPFM_LIBS_SAFE_REMOVE_HPP
 #define BOOST_TEMPFM_LIBS_SAFE_REMOVE_HPP
 
+#include <boost_tempfm/registry.hpp>
+
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -12,10 +14,9 @@
 namespace boost_tempfm {
 namespace detail {
 
-enum class found_kind { none, file, directory, symlink };
-
 struct removal_result {
-  found_kind kind = found_kind::none;  // what was at the path; none if it was already gone
+  bool found = false;                   // something was at the path (false: it was already gone)
+  entry_type kind = entry_type::file;   // what it was, when found
   std::uintmax_t bytes = 0;            // sum of st_size of the regular files removed
   boost::system::error_code ec;        // first failure; empty on success
   boost::filesystem::path failed_path; // where the first failure happened
@@ -47,7 +48,8 @@ removal_result remove_at(int parent_fd, const char* name, const boost::filesyste
 // (symlinks are not followed). 0 if it does not exist.
 std::uintmax_t measure_tree(const boost::filesystem::path& p) noexcept;
 
-const char* kind_name(found_kind k) noexcept;
+// "file", "directory", "symlink".
+const char* kind_name(entry_type k) noexcept;
 
 }  // namespace detail
 }  // namespace boost_tempfm

@@ -1,0 +1,54 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_ATOMIC_FILE_HPP
+#define BOOST_TEMPFM_ATOMIC_FILE_HPP
+
+#include <boost_tempfm/persist_options.hpp>
+#include <boost_tempfm/temp_file.hpp>
+
+#include <boost/filesystem/path.hpp>
+#include <boost/system/error_code.hpp>
+
+namespace boost_tempfm {
+
+// Atomic save (Qt's QSaveFile, LLVM's TempFile::keep, Rust's persist): a temp file made in the
+// destination's own directory (".<name>.<16 hex>.tmp"), written through its open descriptor, then
+// put in place by commit(). Until then the destination is untouched; readers see the old content or
+// all of the new, never a part. Destroyed without commit() (an exception, an early return), the
+// temp file is removed. A process killed before commit() leaves an orphan that the registry of its
+// manager's root knows by path and identity, so a sweep removes it (and never anything made at its
+// name since). Made by temp_file_manager::create_atomic_file().
+//   destination()  where commit() puts it
+//   path()         the temp file (empty after commit)
+//   native_handle(), temp_file_stream: write through the descriptor (flush the stream first)
+class BOOST_TEMPFM_DECL atomic_file : public temp_file {
+ public:
+  atomic_file() noexcept = default;
+  // For the manager: destination is absolute and normalised.
+  atomic_file(temp_file f, boost::filesystem::path destination) noexcept;
+  atomic_file(atomic_file&& other) noexcept;
+  atomic_file& operator=(atomic_file&& other) noexcept;
+  ~atomic_file() = default;  // ~temp_file removes the temp file if it was not committed
+
+  const boost::filesystem::path& destination() const noexcept { return dest_; }
+  bool committed() const noexcept { return committed_; }
+
+  // fsync (unless opt.sync(false)), rename over the destination (with opt.no_clobber():
+  // renameat2(RENAME_NOREPLACE), EEXIST if it exists, and then nothing moved), fsync of the
+  // directory (paths as named at creation). Afterwards path() is empty, committed() is true and the descriptor stays open on the
+  // destination's file. Committing twice, or after remove()/release(): ENOENT. Errors name the temp
+  // file and the destination.
+  void commit(const persist_options& opt = {});
+  void commit(const persist_options& opt, boost::system::error_code& ec) noexcept;
+  void commit(boost::system::error_code& ec) noexcept;
+
+ private:
+  void commit_impl(const persist_options& opt, boost::system::error_code* ec);
+
+  boost::filesystem::path dest_;
+  bool committed_ = false;
+};
+
+}  // namespace boost_tempfm
+
+#endif  // BOOST_TEMPFM_ATOMIC_FILE_HPP

@@ -1,0 +1,59 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_LIBS_FILE_OPS_HPP
+#define BOOST_TEMPFM_LIBS_FILE_OPS_HPP
+
+// The platform calls behind persist, commit, link_to and unnamed files. Each returns 0 or an errno
+// value and retries EINTR.
+
+#include <boost/filesystem/path.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace boost_tempfm {
+namespace detail {
+
+// Where a file will be put: `dest` made absolute (the current directory is asked only for a
+// relative one) and normalised, its directory and its name. Operations on it go by path, as the
+// caller named it (symlinks on the way are followed): no descriptor is held.
+struct dest_path {
+  boost::filesystem::path dest;  // absolute, normalised
+  boost::filesystem::path dir;   // dest.parent_path()
+  std::string leaf;              // dest.filename()
+};
+// EINVAL: dest is empty or names no file ("", "dir/", "."); else the errno of making it absolute.
+// `what` says which.
+int resolve_dest(const boost::filesystem::path& dest, dest_path& out, const char*& what);
+
+// The longest name the filesystem of dir takes (asked only when a name turned out too long).
+std::size_t name_max_of(const boost::filesystem::path& dir) noexcept;
+
+// fsync of a directory (opened for it), so that a rename or link in it survives a crash.
+int sync_dir(const boost::filesystem::path& dir) noexcept;
+
+// Renames src to dst (each relative to its *_at descriptor, or absolute with AT_FDCWD).
+// no_clobber: EEXIST if dst exists (renameat2 RENAME_NOREPLACE, or linkat + unlinkat where the
+// filesystem lacks it).
+int rename_into(int src_at, const char* src, int dst_at, const char* dst, bool no_clobber) noexcept;
+
+// Gives the open file fd the name dst (absolute; linkat: EEXIST if it exists). For a file made
+// O_TMPFILE, or any open file whose last name is gone.
+int link_fd(int fd, const char* dst) noexcept;
+
+// fsync, retrying EINTR.
+int sync_fd(int fd) noexcept;
+
+// Copies all of from (from offset 0) to to (at its offset): copy_file_range, or read/write where
+// the kernel cannot (another filesystem type).
+int copy_contents(int from, int to) noexcept;
+
+// The name affixes of a file that will become `leaf` in a directory: ".<leaf>." and ".tmp" (Qt's and
+// LLVM's habit), with leaf shortened so that the name fits name_max with `digits` random digits.
+void staging_affixes(const std::string& leaf, std::size_t name_max, std::size_t digits, std::string& prefix,
+                     std::string& suffix);
+
+}  // namespace detail
+}  // namespace boost_tempfm
+
+#endif

@@ -1,0 +1,128 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#include "detail/file_ops.hpp"
+
+#include <boost/filesystem/operations.hpp>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <utility>
+
+namespace boost_tempfm {
+namespace detail {
+
+int resolve_dest(const boost::filesystem::path& dest, dest_path& out, const char*& what) {
+  what = "the destination names no file";
+  if (dest.empty()) return EINVAL;
+  boost::filesystem::path abs = dest;
+  if (!abs.is_absolute()) {
+    boost::system::error_code ec;
+    abs = boost::filesystem::absolute(dest, ec);
+    if (ec) {
+      what = "cannot make the destination absolute (no current directory?)";
+      return ec.value();
+    }
+  }
+  abs = abs.lexically_normal();
+  const boost::filesystem::path leaf = abs.filename();
+  if (leaf.empty() || leaf == "." || leaf == ".." || leaf == "/") return EINVAL;
+  out.dest = abs;
+  out.dir = abs.parent_path();
+  out.leaf = leaf.native();
+  return 0;
+}
+
+std::size_t name_max_of(const boost::filesystem::path& dir) noexcept {
+  errno = 0;
+  const long n = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+  return n > 0 ? static_cast<std::size_t>(n) : NAME_MAX;
+}
+
+int sync_dir(const boost::filesystem::path& dir) noexcept {
+  int fd;
+  do {
+    fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno;
+  const int err = sync_fd(fd);
+  ::close(fd);
+  return err;
+}
+
+int rename_into(int src_at, const char* src, int dst_at, const char* dst, bool no_clobber) noexcept {
+  if (!no_clobber) return ::renameat(src_at, src, dst_at, dst) == 0 ? 0 : errno;
+  if (::renameat2(src_at, src, dst_at, dst, RENAME_NOREPLACE) == 0) return 0;
+  const int err = errno;
+  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
+  // A filesystem without RENAME_NOREPLACE: a link cannot replace an existing name either.
+  if (::linkat(src_at, src, dst_at, dst, 0) != 0) return errno;
+  (void)::unlinkat(src_at, src, 0);
+  return 0;
+}
+
+int link_fd(int fd, const char* dst) noexcept {
+  // Through /proc (any user); AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, so it is the fallback where
+  // /proc is not mounted.
+  char proc[64];
+  std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (::linkat(AT_FDCWD, proc, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) == 0) return 0;
+  int err = errno;
+  if (err != ENOENT || ::access("/proc/self/fd", F_OK) == 0) return err;
+  return ::linkat(fd, "", AT_FDCWD, dst, AT_EMPTY_PATH) == 0 ? 0 : errno;
+}
+
+int sync_fd(int fd) noexcept {
+  int r;
+  do {
+    r = ::fsync(fd);
+  } while (r != 0 && errno == EINTR);
+  return r == 0 ? 0 : errno;
+}
+
+int copy_contents(int from, int to) noexcept {
+  loff_t off = 0;
+  for (;;) {
+    const ssize_t n = ::copy_file_range(from, &off, to, nullptr, 1 << 30, 0);
+    if (n == 0) return 0;
+    if (n > 0) continue;
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno;
+    break;
+  }
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::pread(from, buf, sizeof buf, off);
+    if (n == 0) return 0;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    off += n;
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(to, buf + done, static_cast<std::size_t>(n - done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      done += w;
+    }
+  }
+}
+
+void staging_affixes(const std::string& leaf, std::size_t name_max, std::size_t digits, std::string& prefix,
+                     std::string& suffix) {
+  suffix = ".tmp";
+  const std::size_t fixed = 2 + digits + suffix.size();  // the dots around the leaf
+  const std::size_t room = name_max > fixed ? name_max - fixed : 0;
+  prefix = "." + leaf.substr(0, room) + ".";
+}
+
+}  // namespace detail
+}  // namespace boost_tempfm

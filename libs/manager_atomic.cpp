@@ -1,0 +1,89 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// temp_file_manager::create_atomic_file(): the temp file of an atomic save, made in the
+// destination's own directory and tracked in the manager's registry by path and identity.
+#include <boost_tempfm/temp_file_manager.hpp>
+
+#include "detail/create_unique.hpp"
+#include "detail/errors.hpp"
+#include "detail/file_ops.hpp"
+#include "detail/manager_state.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <climits>
+#include <utility>
+
+namespace boost_tempfm {
+
+namespace fs = boost::filesystem;
+
+atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, const create_options& opt,
+                                                  boost::system::error_code* ec) {
+  if (!opt.directory().empty()) {
+    detail::fail(ec, "an atomic file is made in its destination's directory (directory is refused)", destination,
+                 EINVAL);
+    return {};
+  }
+  if (opt.keep()) {
+    detail::fail(ec, "an atomic file is always tracked until commit (keep is refused)", destination, EINVAL);
+    return {};
+  }
+  detail::dest_path d;
+  const char* what = nullptr;
+  if (int err = detail::resolve_dest(destination, d, what)) {
+    detail::fail(ec, what, destination, err);
+    return {};
+  }
+  detail::create_spec spec;
+  if (!detail::spec_of(opt, entry_type::file, d.dir, spec, ec)) return {};
+  spec.keep_open = true;
+  if (!opt.mode()) {
+    // The destination's mode if it is there; else that of a new file.
+    struct stat st;
+    if (::fstatat(AT_FDCWD, d.dest.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      spec.mode = static_cast<unsigned>(st.st_mode & 0777);
+    else
+      spec.umask_mode = true;
+  }
+  // Made by path in the destination's directory (no descriptor of it is kept: the commit renames by
+  // path too). NAME_MAX unless the filesystem says less when a name turns out too long.
+  std::size_t name_max = NAME_MAX;
+  for (int attempt = 0;; ++attempt) {
+    std::string prefix, suffix;
+    detail::staging_affixes(d.leaf, name_max, spec.digits, prefix, suffix);
+    if (opt.prefix()) prefix = *opt.prefix();
+    if (!opt.suffix().empty()) suffix = opt.suffix();
+    try {
+      detail::manager_state::made m = state_->create_in(d.dir, -1, name_max, prefix, suffix, spec);
+      return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
+    } catch (const fs::filesystem_error& e) {
+      const int err = e.code().value();
+      if (err == ENAMETOOLONG && attempt == 0 && !opt.prefix() && opt.suffix().empty()) {
+        name_max = detail::name_max_of(d.dir);
+        continue;
+      }
+      detail::fail(ec, std::string("cannot start the atomic save (") + e.what() + ")", destination, err);
+      return {};
+    }
+  }
+}
+
+atomic_file temp_file_manager::create_atomic_file(const fs::path& destination, const create_options& opt) {
+  return create_atomic_impl(destination, opt, nullptr);
+}
+
+atomic_file temp_file_manager::create_atomic_file(const fs::path& destination, const create_options& opt,
+                                                  boost::system::error_code& ec) noexcept {
+  atomic_file f;
+  detail::with_error_code(ec, [&](boost::system::error_code* e) { f = create_atomic_impl(destination, opt, e); });
+  return f;
+}
+
+atomic_file temp_file_manager::create_atomic_file(const fs::path& destination, boost::system::error_code& ec) noexcept {
+  return create_atomic_file(destination, {}, ec);
+}
+
+}  // namespace boost_tempfm

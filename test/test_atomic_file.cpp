@@ -1,0 +1,258 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+// Atomic save: a temp file in the destination's own directory, written through its descriptor and
+// committed by rename (or renameat2(RENAME_NOREPLACE)); removed when dropped; and, after a SIGKILL
+// before commit in another process, swept from the registry by path and identity (and never when
+// the name was re-created by someone else since).
+#define BOOST_TEST_MODULE test_atomic_file
+#include "support.hpp"
+
+#include <boost_tempfm/registry.hpp>
+#include <boost_tempfm/temp_file_manager.hpp>
+#include <boost_tempfm/temp_file_stream.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+using namespace tempfm_test;
+namespace tfm = boost_tempfm;
+
+namespace {
+
+void write_fd(int fd, const std::string& s) { BOOST_REQUIRE(::write(fd, s.data(), s.size()) == ssize_t(s.size())); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(commit_puts_the_whole_file_in_place_at_once) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  const fs::path dest = s.dir / "out" / "result.json";
+  fs::create_directories(dest.parent_path());
+  tfm::atomic_file f = m.create_atomic_file(dest);
+  BOOST_TEST(f.destination() == dest);
+  BOOST_TEST(f.path().parent_path() == dest.parent_path());  // in the destination's own directory
+  const std::string name = f.path().filename().string();
+  BOOST_TEST(name.rfind(".result.json.", 0) == 0u, name);
+  BOOST_TEST(name.substr(name.size() - 4) == ".tmp", name);
+  BOOST_TEST(f.native_handle() >= 0);
+  write_fd(f.native_handle(), "{\"frames\": ");
+  {
+    tfm::temp_file_stream out(f);
+    out << 42 << "}\n";
+  }  // flushed
+  BOOST_TEST(!exists_nofollow(dest));  // nothing at the destination before commit
+  BOOST_TEST(listing(dest.parent_path()).size() == 1u);
+  // Tracked in the manager's registry, by absolute path (no registry in the output directory).
+  const std::vector<tfm::registry_entry> entries = tfm::list_entries(m.root());
+  BOOST_REQUIRE(entries.size() == 1u);
+  BOOST_TEST(entries[0].path == f.path());
+  BOOST_TEST(!exists_nofollow(tfm::registry_dir(dest.parent_path())));
+  const fs::path temp = f.path();
+  f.commit();
+  BOOST_TEST(f.committed());
+  BOOST_TEST(!f.owns());
+  BOOST_TEST(f.path().empty());
+  BOOST_TEST(read_file(dest) == "{\"frames\": 42}\n");
+  BOOST_TEST(!exists_nofollow(temp));
+  BOOST_TEST(listing(dest.parent_path()) == std::set<std::string>{"result.json"});
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+  BOOST_TEST(m.tracked_count() == 0u);
+  write_fd(f.native_handle(), "more");  // the descriptor stays open, on the destination's file
+  BOOST_TEST(read_file(dest) == "{\"frames\": 42}\nmore");
+  // Committing twice is an error naming both paths.
+  boost::system::error_code ec;
+  f.commit(ec);
+  BOOST_TEST(ec.value() == ENOENT);
+}
+
+BOOST_AUTO_TEST_CASE(replacing_keeps_readers_on_the_old_file_and_the_mode) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  const fs::path dest = s.dir / "model.bin";
+  write_file(dest, "old");
+  ::chmod(dest.c_str(), 0640);
+  const int reader = ::open(dest.c_str(), O_RDONLY | O_CLOEXEC);
+  BOOST_REQUIRE(reader >= 0);
+  tfm::atomic_file f = m.create_atomic_file(dest);
+  BOOST_TEST(mode_of(f.path()) == 0640u);  // the destination's mode, from the start
+  write_fd(f.native_handle(), "new content");
+  BOOST_TEST(read_file(dest) == "old");
+  f.commit(tfm::persist_options().sync(false));
+  BOOST_TEST(read_file(dest) == "new content");
+  BOOST_TEST(mode_of(dest) == 0640u);
+  char buf[8] = {};
+  BOOST_TEST(::pread(reader, buf, sizeof buf, 0) == 3);  // the old file, whole, for who had it open
+  BOOST_TEST(std::string(buf) == "old");
+  ::close(reader);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_destination_gets_the_mode_of_a_new_file) {
+  scratch s;
+  child_result r = run_forked([&] {
+    child_checks check;
+    ::umask(027);
+    tfm::temp_file_manager m("a_", s.dir / "root");
+    tfm::atomic_file f = m.create_atomic_file(s.dir / "new.txt");
+    check(mode_of(f.path()) == 0640u, "0666 less umask 027");
+    tfm::atomic_file g = m.create_atomic_file(s.dir / "shared.txt", tfm::create_options().mode(0664));
+    check(mode_of(g.path()) == 0664u, "an explicit mode, whatever the umask");
+    f.commit();
+    g.commit();
+    check(mode_of(s.dir / "new.txt") == 0640u, "committed mode");
+    return check.failed;
+  });
+  BOOST_TEST(r.exited_with(0), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(no_clobber_refuses_an_existing_destination) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  const fs::path dest = s.dir / "report.pdf";
+  write_file(dest, "theirs");
+  tfm::atomic_file f = m.create_atomic_file(dest);
+  write_fd(f.native_handle(), "ours");
+  const fs::path temp = f.path();
+  try {
+    f.commit(tfm::persist_options().no_clobber());
+    BOOST_FAIL("no_clobber must refuse");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(e.code().value() == EEXIST);
+    BOOST_TEST(e.path1() == temp);
+    BOOST_TEST(e.path2() == dest);
+    BOOST_TEST(std::string(e.what()).find("the destination exists (no_clobber)") != std::string::npos, e.what());
+  }
+  boost::system::error_code ec;
+  f.commit(tfm::persist_options().no_clobber(), ec);
+  BOOST_TEST(ec.value() == EEXIST);
+  BOOST_TEST(read_file(dest) == "theirs");  // nothing moved
+  BOOST_TEST(read_file(temp) == "ours");
+  BOOST_TEST(f.owns());
+  BOOST_TEST(!f.committed());
+  // Once the destination is gone, the same handle commits.
+  fs::remove(dest);
+  f.commit(tfm::persist_options().no_clobber(), ec);
+  BOOST_TEST(!ec);
+  BOOST_TEST(read_file(dest) == "ours");
+}
+
+BOOST_AUTO_TEST_CASE(dropped_without_commit_it_is_removed) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  const fs::path dest = s.dir / "out.mkv";
+  write_file(dest, "previous");
+  fs::path temp;
+  try {
+    tfm::atomic_file f = m.create_atomic_file(dest);
+    temp = f.path();
+    write_fd(f.native_handle(), "half");
+    throw std::runtime_error("encoder failed");
+  } catch (const std::runtime_error&) {
+  }
+  BOOST_TEST(!exists_nofollow(temp));
+  BOOST_TEST(read_file(dest) == "previous");
+  BOOST_TEST(listing(s.dir) == (std::set<std::string>{"out.mkv", "root"}));
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(cleanup_all_before_commit_leaves_the_destination_alone) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  const fs::path dest = s.dir / "x.txt";
+  tfm::atomic_file f = m.create_atomic_file(dest);
+  const fs::path temp = f.path();
+  m.cleanup_all();
+  BOOST_TEST(!exists_nofollow(temp));
+  boost::system::error_code ec;
+  f.commit(ec);
+  BOOST_TEST(ec.value() == ENOENT);
+  BOOST_TEST(!exists_nofollow(dest));
+  BOOST_TEST(!f.committed());
+}
+
+BOOST_AUTO_TEST_CASE(bad_destinations_and_options_are_refused) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  boost::system::error_code ec;
+  for (const fs::path& bad : {fs::path(), s.dir / "missing" / "x", fs::path(s.dir.string() + "/"), s.dir / "."}) {
+    tfm::atomic_file f = m.create_atomic_file(bad, ec);
+    BOOST_TEST(ec.failed(), bad);
+    BOOST_TEST(f.path().empty());
+  }
+  (void)m.create_atomic_file(s.dir / "a", tfm::create_options().directory(s.dir), ec);
+  BOOST_TEST(ec.value() == EINVAL);
+  (void)m.create_atomic_file(s.dir / "a", tfm::create_options().keep(), ec);
+  BOOST_TEST(ec.value() == EINVAL);
+  try {
+    (void)m.create_atomic_file(s.dir / "missing" / "x");
+    BOOST_FAIL("expected an error");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(e.code().value() == ENOENT);
+    BOOST_TEST(e.path1() == s.dir / "missing" / "x");
+  }
+  BOOST_TEST(listing(s.dir) == std::set<std::string>{"root"});
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_before_commit_leaves_an_orphan_that_the_sweep_removes) {
+  scratch s;
+  const fs::path root = s.dir / "root", out = s.dir / "out";
+  fs::create_directories(root);
+  fs::create_directories(out);
+  write_file(out / "video.mkv", "the previous video");
+  const pid_t pid = spawn(child_program(), {"atomic", root.string(), (out / "video.mkv").string(), (s.dir / "ready").string()});
+  BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
+  const fs::path temp = read_lines(s.dir / "ready").at(0);
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  BOOST_TEST(read_file(temp) == "partial");  // the orphan
+  BOOST_TEST(read_file(out / "video.mkv") == "the previous video");
+  const std::vector<tfm::registry_entry> before = tfm::list_entries(fs::canonical(root));
+  BOOST_REQUIRE(before.size() == 1u);
+  BOOST_TEST(before[0].path == temp);
+  BOOST_TEST(!before[0].owner_alive);
+  const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
+  BOOST_REQUIRE(rep.removed.size() == 1u);
+  BOOST_TEST(rep.removed[0].path == temp);
+  BOOST_TEST(!exists_nofollow(temp));
+  BOOST_TEST(listing(out) == std::set<std::string>{"video.mkv"});
+  BOOST_TEST(read_file(out / "video.mkv") == "the previous video");
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_orphan_name_re_created_by_someone_else_is_kept) {
+  scratch s;
+  const fs::path root = s.dir / "root", out = s.dir / "out";
+  fs::create_directories(root);
+  fs::create_directories(out);
+  const pid_t pid = spawn(child_program(), {"atomic", root.string(), (out / "a.txt").string(), (s.dir / "ready").string()});
+  BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
+  const fs::path temp = read_lines(s.dir / "ready").at(0);
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  fs::remove(temp);
+  write_file(temp, "someone else's file at that name");
+  const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
+  BOOST_TEST(rep.removed.empty());
+  BOOST_REQUIRE(rep.forgotten.size() == 1u);
+  BOOST_TEST(rep.forgotten[0].reason.find("not the one registered") != std::string::npos, rep.forgotten[0].reason);
+  BOOST_TEST(read_file(temp) == "someone else's file at that name");
+}
+
+BOOST_AUTO_TEST_CASE(an_entry_whose_identity_was_never_recorded_is_left_in_place) {
+  // A process killed between recording an outside path and recording what it created there: the
+  // sweep cannot tell whose object is at that name now, so it leaves it and forgets the entry.
+  scratch s;
+  const fs::path root = s.dir / "root";
+  fs::create_directories(root);
+  write_file(s.dir / ".x.1234.tmp", "whose?");
+  const pid_t pid = spawn(program("tempfm_test_lock"),
+                          {"craft", root.string(), (s.dir / "ready").string(), "pending:" + (s.dir / ".x.1234.tmp").string()});
+  BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
+  BOOST_TEST(rep.removed.empty());
+  BOOST_REQUIRE(rep.forgotten.size() == 1u);
+  BOOST_TEST(rep.forgotten[0].reason.find("before recording what it is") != std::string::npos, rep.forgotten[0].reason);
+  BOOST_TEST(read_file(s.dir / ".x.1234.tmp") == "whose?");
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
+}
