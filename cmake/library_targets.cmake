@@ -52,7 +52,7 @@ boost_tempfm_usage(boost_tempfm_static)
 
 if(BOOST_TEMPFM_BOOST_IS_SHARED)
   add_library(boost_tempfm SHARED $<TARGET_OBJECTS:boost_tempfm_objects>)
-  # Before 1.0 every minor version may change the ABI: the soname carries it (libboost_tempfm.so.0.2).
+  # Before 1.0 every minor version may change the ABI: the soname carries it (libboost_tempfm.so.0.3).
   set_target_properties(boost_tempfm PROPERTIES VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
   boost_tempfm_usage(boost_tempfm)

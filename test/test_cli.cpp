@@ -297,7 +297,7 @@ BOOST_AUTO_TEST_CASE(an_out_of_range_duration_is_a_usage_error_and_a_live_file_s
   BOOST_TEST(max.exited_with(0), max.err);
   BOOST_TEST(has(max.out, "swept 0 entries"), max.out);
   BOOST_TEST(exists_nofollow(live.path()));
-  BOOST_TEST(boost_tempfm::list_entries(m.base_dir()).size() == 1u);
+  BOOST_TEST(boost_tempfm::list_entries(m.root()).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(version_and_help_with_exit_codes) {

@@ -281,9 +281,9 @@ BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity) {
     m.cleanup_all();  // info: notice
     {
       tfm::temp_file f = m.create_temp_file();
-      ::chmod(m.base_dir().c_str(), 0500);
+      ::chmod(m.root().c_str(), 0500);
     }  // a failure: problem
-    ::chmod(m.base_dir().c_str(), 0700);
+    ::chmod(m.root().c_str(), 0700);
     const auto want_all = std::vector<std::pair<int, std::string>>{
         {static_cast<int>(app_level::normal), "scope end"},
         {static_cast<int>(app_level::notice), "cleanup_all"},
