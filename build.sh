@@ -92,7 +92,7 @@ run_tests() {
   stage "ThreadSanitizer (the threaded tests)"
   cmake_build "$OUT/tsan" -DCMAKE_BUILD_TYPE=Debug -DBOOST_TEMPFM_SANITIZE=thread -DBOOST_TEMPFM_INSTALL=OFF
   (cd "$OUT/tsan" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    ctest -j "$JOBS" --output-on-failure -R 'test_threads|test_fork')
+    ctest -j "$JOBS" --output-on-failure -R 'test_threads|test_fork|test_signal_threads')
   ok "tsan"
 
   echo
