@@ -147,6 +147,22 @@ inline child_result run_forked(const std::function<int()>& fn) {
   return r;
 }
 
+// f() must throw filesystem_error with code err, a message holding reason, and a path (p when given).
+template <class F>
+void expect_error(F f, int err, const std::string& reason, const fs::path& p = {}) {
+  try {
+    f();
+    BOOST_FAIL("expected an error: " << reason);
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(e.code().value() == err, e.what());
+    BOOST_TEST(std::string(e.what()).find(reason) != std::string::npos, e.what());
+    if (p.empty())
+      BOOST_TEST(!e.path1().empty());
+    else
+      BOOST_TEST(e.path1() == p, e.what());
+  }
+}
+
 // The path of a helper program (tempfm_test_child, tempfm_test_lock, tempfm): the build passes
 // them as arguments after "--".
 inline std::string program(const std::string& name) {

@@ -9,21 +9,6 @@
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
 
-namespace {
-
-template <class F>
-void expect_error(F f, int err, const std::string& reason) {
-  try {
-    f();
-    BOOST_FAIL("expected an error: " << reason);
-  } catch (const fs::filesystem_error& e) {
-    BOOST_TEST(e.code().value() == err, e.what());
-    BOOST_TEST(std::string(e.what()).find(reason) != std::string::npos, e.what());
-    BOOST_TEST(!e.path1().empty());
-  }
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(separator_or_nul_in_prefix_or_suffix) {
   scratch s;
