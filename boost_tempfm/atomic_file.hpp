@@ -16,8 +16,14 @@ namespace boost_tempfm {
 // put in place by commit(). Until then the destination is untouched; readers see the old content or
 // all of the new, never a part. Destroyed without commit() (an exception, an early return), the
 // temp file is removed. A process killed before commit() leaves an orphan that the registry of its
-// manager's root knows by path and identity, so a sweep removes it (and never anything made at its
-// name since). Made by temp_file_manager::create_atomic_file().
+// manager's root knows by path; a sweep removes it by name, as for files made in the root (the name
+// holds 64 random bits and was made O_EXCL|O_NOFOLLOW: a symlink planted there is unlinked, never
+// followed; a directory there is left alone). Made by temp_file_manager::create_atomic_file().
+//
+// Mode: by default what open(O_CREAT, 0666) gives a new file, 0666 less the umask, like the raw
+// open + write + close + rename it replaces, whatever the destination's mode. To keep a secret
+// file private (a 0600 key replaced under umask 022 would become 0644), create it with
+// create_options().keep_mode() (the destination's permission bits) or .mode(0600).
 //   destination()  where commit() puts it
 //   path()         the temp file (empty after commit)
 //   native_handle(), temp_file_stream: write through the descriptor (flush the stream first)

@@ -35,16 +35,26 @@ class create_options {
   // Where to create it instead of the root: an existing directory checked like a root (owned by
   // this user, or by root and sticky; nobody else may write it unless it is sticky; no other user's
   // symlink on the way). What is made there is tracked in the manager's own registry, with an
-  // absolute path and the identity of the object, and nothing else is written to that directory.
+  // absolute path (removed by name, as in the root: a random name made O_EXCL), and nothing else
+  // is written to that directory.
   create_options& directory(boost::filesystem::path d) {
     directory_ = std::move(d);
     return *this;
   }
   // Permission bits (for example 0640 to share with a group); by default 0600 for files and 0700
-  // for directories. The object is created with those and then given this mode through its
-  // descriptor, so it is never more open than asked, whatever the umask.
+  // for directories, and for an atomic file 0666 less the umask, as open(2) makes a new file. The
+  // object is created with those and then given this mode through its descriptor, so it is never
+  // more open than asked, whatever the umask.
   create_options& mode(unsigned permissions) {
     mode_ = permissions;
+    return *this;
+  }
+  // Atomic files only (create_atomic_file; other create calls refuse it, EINVAL): the temp file
+  // gets the permission bits of the destination if that is a regular file now (one fstatat, as
+  // QSaveFile does), so that a commit over a private 0600 file keeps it private. When there is no
+  // such destination, mode() if given, else 0666 less the umask.
+  create_options& keep_mode(bool on = true) {
+    keep_mode_ = on;
     return *this;
   }
   // Files only: the handle keeps the descriptor of the exclusive create (O_RDWR|O_CLOEXEC), never
@@ -73,6 +83,7 @@ class create_options {
   bool keep_open() const noexcept { return keep_open_; }
   std::size_t random_length() const noexcept { return random_length_; }
   bool keep() const noexcept { return keep_; }
+  bool keep_mode() const noexcept { return keep_mode_; }
 
  private:
   std::optional<std::string> prefix_;  // empty: the manager's
@@ -82,6 +93,7 @@ class create_options {
   std::size_t random_length_ = 16;
   bool keep_open_ = false;
   bool keep_ = false;
+  bool keep_mode_ = false;
 };
 
 }  // namespace boost_tempfm

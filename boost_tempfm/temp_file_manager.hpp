@@ -68,11 +68,11 @@ class BOOST_TEMPFM_DECL temp_file_manager {
   temp_dir create_temp_dir(const create_options& opt, boost::system::error_code& ec) noexcept;
 
   // Atomic save: a new file in destination's own directory, tracked in this manager's registry by
-  // absolute path and identity, open for writing (see atomic_file); commit() puts it at
-  // destination. Its mode: opt.mode() if given, else the destination's if it exists (a regular
-  // file), else what open() gives a new file (0666 less the umask). opt: prefix, suffix (by default
-  // ".<destination name>." and ".tmp"), random_length, mode; directory and keep are refused
-  // (EINVAL). Errors name the destination.
+  // absolute path (removed by name), open for writing (see atomic_file); commit() puts it at
+  // destination. Its mode: as open(O_CREAT, 0666) gives a new file (0666 less the umask) by
+  // default, opt.mode() if given; with opt.keep_mode(), the destination's if it is a regular file.
+  // opt: prefix, suffix (by default ".<destination name>." and ".tmp"), random_length, mode,
+  // keep_mode; directory and keep are refused (EINVAL). Errors name the destination.
   atomic_file create_atomic_file(const boost::filesystem::path& destination, const create_options& opt = {});
   atomic_file create_atomic_file(const boost::filesystem::path& destination, const create_options& opt,
                                  boost::system::error_code& ec) noexcept;

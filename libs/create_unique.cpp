@@ -95,7 +95,12 @@ void validate_affixes(const boost::filesystem::path& dir, const std::string& pre
 }
 
 bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem::path& dir, create_spec& spec,
-             boost::system::error_code* ec) {
+             boost::system::error_code* ec, bool atomic) {
+  if (opt.keep_mode() && !atomic) {
+    fail(ec, "keep_mode applies to atomic files (create_atomic_file), which have a destination to take it from", dir,
+         EINVAL);
+    return false;
+  }
   spec.kind = kind;
   spec.digits = opt.random_length();
   spec.keep_open = opt.keep_open();

@@ -183,7 +183,7 @@ void removal_log::done(const removal_result& r) noexcept {
 
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
                              const boost::filesystem::path& root, bool measure, bool maybe_wanted,
-                             bool unwinding) noexcept {
+                             bool unwinding, bool file_only) noexcept {
   removal_log log(p, why, maybe_wanted, unwinding);
   measure = measure || log.wanted();
   const std::string& ps = p.native();
@@ -191,7 +191,8 @@ removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason wh
   const bool root_child = root_fd >= 0 && ps.size() > rs.size() + 1 && ps.compare(0, rs.size(), rs) == 0 &&
                           ps[rs.size()] == '/' && ps.find('/', rs.size() + 1) == std::string::npos;
   const removal_result r =
-      root_child ? remove_at(root_fd, ps.c_str() + rs.size() + 1, p, measure) : remove_tree(p, measure);
+      root_child ? remove_at(root_fd, ps.c_str() + rs.size() + 1, p, measure, file_only)
+                 : remove_tree(p, measure, file_only);
   log.done(r);
   return r;
 }

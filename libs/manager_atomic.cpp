@@ -1,7 +1,8 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
 // temp_file_manager::create_atomic_file(): the temp file of an atomic save, made in the
-// destination's own directory and tracked in the manager's registry by path and identity.
+// destination's own directory and tracked in the manager's registry by path (a random name made
+// O_EXCL: removed by name, like the files made in the root).
 #include <boost_tempfm/temp_file_manager.hpp>
 
 #include "detail/create_unique.hpp"
@@ -38,16 +39,15 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     return {};
   }
   detail::create_spec spec;
-  if (!detail::spec_of(opt, entry_type::file, d.dir, spec, ec)) return {};
+  if (!detail::spec_of(opt, entry_type::file, d.dir, spec, ec, true)) return {};
   spec.keep_open = true;
-  if (!opt.mode()) {
-    // The destination's mode if it is there; else that of a new file.
-    struct stat st;
-    if (::fstatat(AT_FDCWD, d.dest.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-      spec.mode = static_cast<unsigned>(st.st_mode & 0777);
-    else
-      spec.umask_mode = true;
-  }
+  // By default what the open(O_CREAT, 0666) it replaces would give: 0666 less the umask, without a
+  // look at the destination. keep_mode(): the destination's bits if it is a regular file now.
+  struct stat st;
+  if (opt.keep_mode() && ::fstatat(AT_FDCWD, d.dest.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+    spec.mode = static_cast<unsigned>(st.st_mode & 0777);
+  else if (!opt.mode())
+    spec.umask_mode = true;
   // Made by path in the destination's directory (no descriptor of it is kept: the commit renames by
   // path too). NAME_MAX unless the filesystem says less when a name turns out too long.
   std::size_t name_max = NAME_MAX;

@@ -76,33 +76,6 @@ class registering_observer : public create_observer {
   creation_window window_;
 };
 
-// For objects made outside the root: registered before they exist with an empty identity, which is
-// filled in from the new object's descriptor (in place: no lock, inside the creation window).
-class identifying_observer final : public registering_observer {
- public:
-  // mode: the exact permission bits wanted (0: none in particular, as the umask gives them).
-  identifying_observer(registry& r, entry_type kind, unsigned mode) : registering_observer(r, kind), mode_(mode) {}
-  void before_create(const boost::filesystem::path& p) override {
-    ref = r_.add(p.native(), kind_, format::flag_identity, format::identity{});
-    publish(p);
-  }
-  bool needs_descriptor() const noexcept override { return true; }
-  bool sets_mode() const noexcept override { return mode_ != 0; }
-  void after_create(const boost::filesystem::path& p, int fd) override {
-    format::identity id;
-    unsigned mode = 0;
-    if (int err = identity_of_fd(fd, id, &mode)) throw_errno("cannot record what was created at", p, err);
-    // Created with the wanted mode: only a umask that took bits away costs a chmod.
-    if (mode_ != 0 && mode != mode_ && ::fchmod(fd, static_cast<mode_t>(mode_)) != 0)
-      throw_errno("cannot give the new object its mode", p, errno);
-    signal_mark(sig, registry_mark{r_.base(), r_.set_identity(ref, id)});
-    settle_window(p);
-  }
-
- private:
-  unsigned mode_;
-};
-
 }  // namespace
 
 manager_state::manager_state(std::string prefix, boost::filesystem::path root, std::size_t name_max,
@@ -216,9 +189,9 @@ manager_state::made manager_state::create_in(const boost::filesystem::path& dir,
                                              const create_spec& spec) {
   if (signal_cleanup_running())
     throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", dir, ECANCELED);
-  const bool umasked = spec.kind == entry_type::file && spec.umask_mode;
-  identifying_observer obs(*registry_, spec.kind,
-                           umasked ? 0u : spec.mode != 0 ? (spec.mode & 0777u) : spec.kind == entry_type::directory ? 0700u : 0600u);
+  // Made exclusively (O_EXCL, O_NOFOLLOW) at a random name: recorded by path only and removed by
+  // name, like what is made in the root. No stat of the new object on the hot path.
+  registering_observer obs(*registry_, spec.kind);
   // Indexed by path like registered ones: register_file() of it then finds it tracked.
   return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
                        obs.sig, true);

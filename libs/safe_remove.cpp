@@ -88,7 +88,8 @@ struct frame {
 
 class remover {
  public:
-  remover(removal_result& r, bool measure) : r_(r), measure_(measure) {}
+  remover(removal_result& r, bool measure, bool file_only = false)
+      : r_(r), measure_(measure), file_only_(file_only) {}
   ~remover() {
     for (frame& f : stack_) ::closedir(f.dir);
   }
@@ -112,6 +113,7 @@ class remover {
       }
       r_.found = true;
       r_.kind = entry_type::directory;
+      if (file_only_) return fail(EISDIR, path);  // a file's name: a directory there is not ours
       remove_dir(parent_fd, name, path);
       return;
     }
@@ -132,6 +134,7 @@ class remover {
     }
     r_.found = true;
     r_.kind = entry_type::directory;
+    if (file_only_) return fail(EISDIR, path);
     remove_dir(parent_fd, name, path);
   }
 
@@ -256,6 +259,7 @@ class remover {
 
   removal_result& r_;
   const bool measure_;
+  const bool file_only_;
   std::vector<frame> stack_;
 };
 
@@ -276,7 +280,7 @@ std::string describe_failure(const removal_result& r) {
 }
 
 removal_result remove_at(int parent_fd, const char* name, const boost::filesystem::path& display,
-                         bool measure) noexcept {
+                         bool measure, bool file_only) noexcept {
   removal_result r;
   if (!measure) {
     // The common case, a file, without building anything: one unlinkat.
@@ -288,7 +292,7 @@ removal_result remove_at(int parent_fd, const char* name, const boost::filesyste
     if (errno == ENOENT) return r;
   }
   try {
-    remover(r, measure).remove_entry(parent_fd, name, display.string());
+    remover(r, measure, file_only).remove_entry(parent_fd, name, display.string());
   } catch (const std::bad_alloc&) {
     r.ec = error_code(ENOMEM, system_category());
     r.failed_path = display;
@@ -336,7 +340,7 @@ std::uintmax_t measure_tree(const boost::filesystem::path& p) noexcept {
   return total;
 }
 
-removal_result remove_tree(const boost::filesystem::path& p, bool measure) noexcept {
+removal_result remove_tree(const boost::filesystem::path& p, bool measure, bool file_only) noexcept {
   removal_result r;
   try {
     const boost::filesystem::path leaf = p.filename();
@@ -356,7 +360,7 @@ removal_result remove_tree(const boost::filesystem::path& p, bool measure) noexc
       return r;
     }
     fd_guard g(pfd);
-    remover(r, measure).remove_entry(pfd, leaf.string(), p.string());
+    remover(r, measure, file_only).remove_entry(pfd, leaf.string(), p.string());
   } catch (const std::bad_alloc&) {
     r.ec = error_code(ENOMEM, system_category());
     r.failed_path = p;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <limits>
 #include <sstream>
 
@@ -135,8 +136,22 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
         rep.forgotten.push_back(std::move(e));
         continue;
       }
-      const detail::removal_result res =
-          detail::remove_logged(r.path, cleanup_reason::sweep, root_fd, canon, opt.measure, logged);
+      // What the owner created is removed by name (a random name made O_EXCL|O_NOFOLLOW: a symlink
+      // or a file at it is unlinked, never followed), but a directory at a file's name is not
+      // what it made: left in place and the entry forgotten.
+      const bool file_only = r.type == entry_type::file && (r.flags & fmt::flag_created);
+      const detail::removal_result res = detail::remove_logged(r.path, cleanup_reason::sweep, root_fd, canon,
+                                                               opt.measure, logged, false, file_only);
+      if (file_only && res.ec.value() == EISDIR && res.found && res.kind == entry_type::directory) {
+        why = "a directory is at the name of the file it created: left in place";
+        detail::log_message(detail::log_level::info, "boost_tempfm: not removing " + r.path.string() + ", registered by " +
+                                                         describe(b.owner) + ": " + why + "; entry forgotten");
+        if (adopted) reg->forget_adopted(r);
+        registry_entry e = to_entry(r, b, false);
+        e.reason = std::move(why);
+        rep.forgotten.push_back(std::move(e));
+        continue;
+      }
       if (!res.ec) {
         if (adopted)
           reg->forget_adopted(r);

@@ -1,9 +1,9 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
 // create_options::directory: a file, directory or unnamed file in any directory per call, tracked
-// in the manager's own registry by absolute path and identity (nothing written to that directory
-// but what was asked for), with the root's checks on the directory, and swept after a SIGKILL by
-// identity.
+// in the manager's own registry by absolute path (nothing written to that directory but what was
+// asked for), with the root's checks on the directory, and swept after a SIGKILL by name (random
+// names made O_EXCL, like in the root).
 #define BOOST_TEST_MODULE test_any_directory
 #include "support.hpp"
 
@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(a_filesystem_without_o_tmpfile_is_a_clear_error,
           "does not support unnamed files (O_TMPFILE)", "/dev/pts");
 }
 
-BOOST_AUTO_TEST_CASE(sigkill_then_sweep_removes_them_by_identity) {
+BOOST_AUTO_TEST_CASE(sigkill_then_sweep_removes_them_by_name) {
   scratch s;
   const fs::path root = s.dir / "root", out = s.dir / "out";
   fs::create_directories(root);
@@ -164,17 +164,15 @@ BOOST_AUTO_TEST_CASE(sigkill_then_sweep_removes_them_by_identity) {
   wait_for(pid);
   BOOST_TEST(exists_nofollow(paths[0]));
   BOOST_TEST(exists_nofollow(paths[1]));
-  // The directory is removed and made again by someone else at that name: theirs now, kept.
-  fs::remove_all(paths[1]);
-  fs::create_directories(paths[1]);
-  write_file(fs::path(paths[1]) / "new", "theirs");
+  // Created at random names, O_EXCL: removed by name. The file's name now holds a symlink to a
+  // file of theirs: the link is unlinked, its target untouched.
+  fs::remove(paths[0]);
+  fs::create_symlink(out / "keep", paths[0]);
   const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
-  BOOST_REQUIRE(rep.removed.size() == 1u);
-  BOOST_TEST(rep.removed[0].path == paths[0]);
-  BOOST_REQUIRE(rep.forgotten.size() == 1u);
-  BOOST_TEST(rep.forgotten[0].path == paths[1]);
+  BOOST_REQUIRE(rep.removed.size() == 2u);
+  BOOST_TEST(rep.forgotten.empty());
   BOOST_TEST(!exists_nofollow(paths[0]));
-  BOOST_TEST(read_file(fs::path(paths[1]) / "new") == "theirs");
+  BOOST_TEST(!exists_nofollow(paths[1]));
   BOOST_TEST(read_file(out / "keep") == "theirs");
   BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
 }

@@ -2,8 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // Atomic save: a temp file in the destination's own directory, written through its descriptor and
 // committed by rename (or renameat2(RENAME_NOREPLACE)); removed when dropped; and, after a SIGKILL
-// before commit in another process, swept from the registry by path and identity (and never when
-// the name was re-created by someone else since).
+// before commit in another process, swept from the registry by name (a random name made O_EXCL: a
+// symlink planted there is unlinked, never followed; a directory planted there is left alone).
 #define BOOST_TEST_MODULE test_atomic_file
 #include "support.hpp"
 
@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(commit_puts_the_whole_file_in_place_at_once) {
   BOOST_TEST(ec.value() == ENOENT);
 }
 
-BOOST_AUTO_TEST_CASE(replacing_keeps_readers_on_the_old_file_and_the_mode) {
+BOOST_AUTO_TEST_CASE(replacing_keeps_readers_on_the_old_file_and_keep_mode_the_mode) {
   scratch s;
   tfm::temp_file_manager m("a_", s.dir / "root");
   const fs::path dest = s.dir / "model.bin";
@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(replacing_keeps_readers_on_the_old_file_and_the_mode) {
   ::chmod(dest.c_str(), 0640);
   const int reader = ::open(dest.c_str(), O_RDONLY | O_CLOEXEC);
   BOOST_REQUIRE(reader >= 0);
-  tfm::atomic_file f = m.create_atomic_file(dest);
+  tfm::atomic_file f = m.create_atomic_file(dest, tfm::create_options().keep_mode());
   BOOST_TEST(mode_of(f.path()) == 0640u);  // the destination's mode, from the start
   write_fd(f.native_handle(), "new content");
   BOOST_TEST(read_file(dest) == "old");
@@ -84,6 +84,42 @@ BOOST_AUTO_TEST_CASE(replacing_keeps_readers_on_the_old_file_and_the_mode) {
   BOOST_TEST(::pread(reader, buf, sizeof buf, 0) == 3);  // the old file, whole, for who had it open
   BOOST_TEST(std::string(buf) == "old");
   ::close(reader);
+}
+
+BOOST_AUTO_TEST_CASE(by_default_the_mode_is_that_of_open_whatever_the_destination) {
+  scratch s;
+  child_result r = run_forked([&] {
+    child_checks check;
+    ::umask(022);
+    tfm::temp_file_manager m("a_", s.dir / "root");
+    const fs::path secret = s.dir / "secret.key";
+    write_file(secret, "old");
+    ::chmod(secret.c_str(), 0600);
+    tfm::atomic_file f = m.create_atomic_file(secret);
+    check(mode_of(f.path()) == 0644u, "0666 less umask 022, not the destination's 0600");
+    f.commit();
+    check(mode_of(secret) == 0644u, "committed like open(O_CREAT, 0666) + rename");
+    // How to keep a secret private: keep_mode(), or mode(0600).
+    write_file(s.dir / "a.key", "old");
+    ::chmod((s.dir / "a.key").c_str(), 0600);
+    tfm::atomic_file g = m.create_atomic_file(s.dir / "a.key", tfm::create_options().keep_mode());
+    check(mode_of(g.path()) == 0600u, "keep_mode: the destination's 0600");
+    g.commit();
+    check(mode_of(s.dir / "a.key") == 0600u, "keep_mode: committed 0600");
+    tfm::atomic_file h = m.create_atomic_file(s.dir / "b.key", tfm::create_options().mode(0600));
+    check(mode_of(h.path()) == 0600u, "mode(0600)");
+    // keep_mode() without a destination: mode() if given, else that of a new file.
+    tfm::atomic_file k = m.create_atomic_file(s.dir / "c.key", tfm::create_options().keep_mode().mode(0600));
+    check(mode_of(k.path()) == 0600u, "keep_mode().mode(0600), no destination");
+    tfm::atomic_file l = m.create_atomic_file(s.dir / "d.txt", tfm::create_options().keep_mode());
+    check(mode_of(l.path()) == 0644u, "keep_mode(), no destination: 0666 less the umask");
+    // keep_mode applies to atomic files only.
+    boost::system::error_code ec;
+    (void)m.create_temp_file(tfm::create_options().keep_mode(), ec);
+    check(ec.value() == EINVAL, "keep_mode refused for a temp file");
+    return check.failed;
+  });
+  BOOST_TEST(r.exited_with(0), r.out);
 }
 
 BOOST_AUTO_TEST_CASE(a_new_destination_gets_the_mode_of_a_new_file) {
@@ -218,7 +254,28 @@ BOOST_AUTO_TEST_CASE(sigkill_before_commit_leaves_an_orphan_that_the_sweep_remov
   BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
 }
 
-BOOST_AUTO_TEST_CASE(an_orphan_name_re_created_by_someone_else_is_kept) {
+BOOST_AUTO_TEST_CASE(a_symlink_planted_at_the_orphans_name_is_unlinked_not_followed) {
+  scratch s;
+  const fs::path root = s.dir / "root", out = s.dir / "out";
+  fs::create_directories(root);
+  fs::create_directories(out);
+  write_file(s.dir / "precious", "keep me");
+  const pid_t pid = spawn(child_program(), {"atomic", root.string(), (out / "a.txt").string(), (s.dir / "ready").string()});
+  BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
+  const fs::path temp = read_lines(s.dir / "ready").at(0);
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  fs::remove(temp);
+  fs::create_symlink(s.dir / "precious", temp);
+  const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
+  BOOST_REQUIRE(rep.removed.size() == 1u);  // removed by name: the link itself
+  BOOST_TEST(rep.removed[0].path == temp);
+  BOOST_TEST(!exists_nofollow(temp));
+  BOOST_TEST(read_file(s.dir / "precious") == "keep me");  // its target untouched
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_planted_at_the_orphans_name_is_left_alone_and_reported) {
   scratch s;
   const fs::path root = s.dir / "root", out = s.dir / "out";
   fs::create_directories(root);
@@ -229,12 +286,15 @@ BOOST_AUTO_TEST_CASE(an_orphan_name_re_created_by_someone_else_is_kept) {
   ::kill(pid, SIGKILL);
   wait_for(pid);
   fs::remove(temp);
-  write_file(temp, "someone else's file at that name");
+  fs::create_directories(temp);
+  write_file(temp / "inside", "theirs");
   const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
   BOOST_TEST(rep.removed.empty());
   BOOST_REQUIRE(rep.forgotten.size() == 1u);
-  BOOST_TEST(rep.forgotten[0].reason.find("not the one registered") != std::string::npos, rep.forgotten[0].reason);
-  BOOST_TEST(read_file(temp) == "someone else's file at that name");
+  BOOST_TEST(rep.forgotten[0].path == temp);
+  BOOST_TEST(rep.forgotten[0].reason.find("a directory is at the name") != std::string::npos, rep.forgotten[0].reason);
+  BOOST_TEST(read_file(temp / "inside") == "theirs");
+  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
 }
 
 BOOST_AUTO_TEST_CASE(an_entry_whose_identity_was_never_recorded_is_left_in_place) {

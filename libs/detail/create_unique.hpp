@@ -65,9 +65,10 @@ struct created {
 
 // The checks every create call makes on its options (mode, keep_open for directories), and the
 // spec they give; the name's own (affixes, length, digits) are made by the create loop. False after
-// a failure reported through ec (see errors.hpp), naming dir.
+// a failure reported through ec (see errors.hpp), naming dir. atomic: for create_atomic_file, the
+// one call that accepts keep_mode.
 bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem::path& dir, create_spec& spec,
-             boost::system::error_code* ec);
+             boost::system::error_code* ec, bool atomic = false);
 
 // The one create-unique loop for files and directories: dir/<prefix><random><suffix>, made with
 // open(O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600) or mkdir(0700). A name that exists is retried

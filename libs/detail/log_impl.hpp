@@ -50,7 +50,7 @@ class removal_log {
 // measured when `measure` or when a sink wants the record.
 removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
                              const boost::filesystem::path& root, bool measure = false,
-                             bool maybe_wanted = true, bool unwinding = false) noexcept;
+                             bool maybe_wanted = true, bool unwinding = false, bool file_only = false) noexcept;
 
 // Whether any sink the application added wants a record of a removal for `why`. Filters see only
 // Channel, Severity, TempfmReason and TempfmUnwinding (false) when a record is opened, the same for

@@ -54,10 +54,11 @@ class manager_state {
   made create(const std::string& prefix, const std::string& suffix, const create_spec& spec);
 
   // The same in another directory `dir` (absolute, normalised; dir_fd a descriptor of it; name_max
-  // its filesystem's limit). Tracked in this root's registry by absolute path and by identity: the
-  // entry is recorded before the object exists with an empty identity (a sweep leaves such an entry's
-  // path alone), and replaced by one with the object's identity once it exists, so a sweep never
-  // removes an object made there by someone else.
+  // its filesystem's limit). Tracked in this root's registry by absolute path, recorded before the
+  // object exists, without its identity: it is made O_EXCL|O_NOFOLLOW at a random name (64 bits by
+  // default), so it is removed by name like what is made in the root (design.md, "Guarantees and
+  // limits"). A sweep unlinks a symlink or file at that name without following it, and refuses a
+  // directory at a file's name.
   made create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max, const std::string& prefix,
                  const std::string& suffix, const create_spec& spec);
 

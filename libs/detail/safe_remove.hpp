@@ -38,11 +38,13 @@ bool is_mount_point(int parent_fd, int dir_fd) noexcept;
 // descriptor that pins the directory) and the removal goes on. A p that does not exist is success
 // with kind none. With measure=false, bytes stay 0 and a non-directory is reported as "file"
 // without the lstat that would tell a symlink (one syscall less per file). Never throws.
-removal_result remove_tree(const boost::filesystem::path& p, bool measure = true) noexcept;
+// file_only: p names a file; a directory there is left as it is and reported (EISDIR, found, kind
+// directory). The unlinkat comes first either way, so this costs nothing when p is not a directory.
+removal_result remove_tree(const boost::filesystem::path& p, bool measure = true, bool file_only = false) noexcept;
 
 // The same for `name` in the directory parent_fd; `display` names it in errors.
 removal_result remove_at(int parent_fd, const char* name, const boost::filesystem::path& display,
-                         bool measure) noexcept;
+                         bool measure, bool file_only = false) noexcept;
 
 // Bytes held by p: its size if a regular file, the sum over regular files below it if a directory
 // (symlinks are not followed). 0 if it does not exist.
