@@ -183,8 +183,30 @@ void atomic_save(bool sync, bool mode) {
   auto r = ab(7, ours, raw);
   row(std::string("atomic save of 16 bytes over a file, ") + (sync ? "fsync of file and directory" : "no fsync") +
           (mode ? ", mode given" : ", default mode") + " (raw: open(O_EXCL) + write + " +
-          (sync ? "fsync + " : "") + "close + rename" + (sync ? " + fsync(dir)" : "") + ")",
+          (sync ? "fsync + " : "") + "close + rename" + (sync ? " + fsync(dir)" : "") + ", one fixed temp name)",
       "µs", r.first / n * 1e6, r.second / n * 1e6, sync || mode ? "" : "≤ 1.05x");
+  if (sync || mode) return;
+  // The same raw sequence with a new temp name per save, as long as ours (".result.json.<16 hex>.tmp"):
+  // what a save safe against a concurrent writer of the same destination must do. A fixed name
+  // reuses one cached directory entry, which costs the kernel less than a new name each time.
+  std::uint64_t counter = 0;
+  auto raw_unique = [&] {
+    auto t0 = clk::now();
+    char name[PATH_MAX];
+    for (int i = 0; i < n; ++i) {
+      std::snprintf(name, sizeof name, "%s/.raw.json.%016llx.tmp", out.c_str(),
+                    static_cast<unsigned long long>(++counter * 0x9E3779B97F4A7C15ull));
+      const int fd = ::open(name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0) die("open");
+      if (::write(fd, "0123456789abcdef", 16) != 16) die("write");
+      ::close(fd);
+      if (::rename(name, raw_dest.c_str()) != 0) die("rename");
+    }
+    return secs(t0, clk::now());
+  };
+  auto u = ab(7, ours, raw_unique);
+  row("atomic save of 16 bytes over a file, no fsync, default mode (raw: the same with a new temp name per save)",
+      "µs", u.first / n * 1e6, u.second / n * 1e6, "");
 }
 
 // 2. A temp dir with 10 small files.
