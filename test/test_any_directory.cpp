@@ -16,21 +16,6 @@
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
 
-namespace {
-
-template <class F>
-void refused(F f, int err, const std::string& reason, const fs::path& p) {
-  try {
-    f();
-    BOOST_FAIL("expected an error: " << reason);
-  } catch (const fs::filesystem_error& e) {
-    BOOST_TEST(e.code().value() == err, e.what());
-    BOOST_TEST(std::string(e.what()).find(reason) != std::string::npos, e.what());
-    BOOST_TEST(e.path1() == p, e.what());
-  }
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(files_and_dirs_in_another_directory_without_clutter) {
   scratch s;
@@ -99,16 +84,16 @@ BOOST_AUTO_TEST_CASE(the_directory_is_checked_like_a_root) {
   fs::create_directories(s.dir / "sticky");
   ::chmod((s.dir / "sticky").c_str(), 01777);  // like /tmp: accepted (ours, sticky)
   const tfm::create_options missing = tfm::create_options().directory(s.dir / "missing");
-  refused([&] { m.create_temp_file(missing); }, ENOENT, "cannot use the directory", s.dir / "missing");
-  refused([&] { m.create_temp_dir(missing); }, ENOENT, "cannot use the directory", s.dir / "missing");
-  refused([&] { m.create_unnamed_file(missing); }, ENOENT, "cannot use the directory", s.dir / "missing");
+  expect_error([&] { m.create_temp_file(missing); }, ENOENT, "cannot use the directory", s.dir / "missing");
+  expect_error([&] { m.create_temp_dir(missing); }, ENOENT, "cannot use the directory", s.dir / "missing");
+  expect_error([&] { m.create_unnamed_file(missing); }, ENOENT, "cannot use the directory", s.dir / "missing");
   BOOST_TEST(!exists_nofollow(s.dir / "missing"));  // never created
-  refused([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "file")); }, ENOTDIR, "not a directory",
+  expect_error([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "file")); }, ENOTDIR, "not a directory",
           s.dir / "file");
-  refused([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "open")); }, EPERM,
+  expect_error([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "open")); }, EPERM,
           "refusing the directory: is writable by other users without the sticky bit", s.dir / "open");
   const fs::path reg = tfm::registry_dir(m.root());
-  refused([&] { m.create_temp_file(tfm::create_options().directory(reg)); }, EINVAL, "the registry of the temp root",
+  expect_error([&] { m.create_temp_file(tfm::create_options().directory(reg)); }, EINVAL, "the registry of the temp root",
           reg);
   BOOST_TEST(listing(s.dir / "open").empty());
   boost::system::error_code ec;
@@ -126,12 +111,12 @@ BOOST_AUTO_TEST_CASE(another_users_directory_or_symlink_is_refused,
   tfm::temp_file_manager m("d_", s.dir / "root");
   fs::create_directories(s.dir / "theirs");
   BOOST_REQUIRE(::chown((s.dir / "theirs").c_str(), nobody_uid, nobody_gid) == 0);
-  refused([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "theirs")); }, EPERM, "is owned by uid 65534",
+  expect_error([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "theirs")); }, EPERM, "is owned by uid 65534",
           s.dir / "theirs");
   fs::create_directories(s.dir / "mine");
   fs::create_directory_symlink(s.dir / "mine", s.dir / "link");
   BOOST_REQUIRE(::lchown((s.dir / "link").c_str(), nobody_uid, nobody_gid) == 0);
-  refused([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "link")); }, EPERM,
+  expect_error([&] { m.create_temp_file(tfm::create_options().directory(s.dir / "link")); }, EPERM,
           "reached through the symlink", s.dir / "link");
   BOOST_TEST(listing(s.dir / "theirs").empty());
   BOOST_TEST(listing(s.dir / "mine").empty());
@@ -146,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_filesystem_without_o_tmpfile_is_a_clear_error,
                      })) {
   scratch s;
   tfm::temp_file_manager m("d_", s.dir / "root");
-  refused([&] { m.create_unnamed_file(tfm::create_options().directory("/dev/pts")); }, EOPNOTSUPP,
+  expect_error([&] { m.create_unnamed_file(tfm::create_options().directory("/dev/pts")); }, EOPNOTSUPP,
           "does not support unnamed files (O_TMPFILE)", "/dev/pts");
 }
 
