@@ -126,14 +126,17 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
         rep.removed.push_back(std::move(e));
         continue;
       }
-      std::string why = replaced(r);
-      if (!why.empty()) {
+      // Dropped from the registry without touching the disk, logged and reported.
+      auto forget = [&](std::string why) {
         detail::log_message(detail::log_level::info, "boost_tempfm: not removing " + r.path.string() + ", registered by " +
                                                          describe(b.owner) + ": " + why + "; entry forgotten");
         if (adopted) reg->forget_adopted(r);
         registry_entry e = to_entry(r, b, false);
         e.reason = std::move(why);
         rep.forgotten.push_back(std::move(e));
+      };
+      if (std::string why = replaced(r); !why.empty()) {
+        forget(std::move(why));
         continue;
       }
       // What the owner created is removed by name (a random name made O_EXCL|O_NOFOLLOW: a symlink
@@ -143,13 +146,7 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
       const detail::removal_result res = detail::remove_logged(r.path, cleanup_reason::sweep, root_fd, canon,
                                                                opt.measure, logged, false, file_only);
       if (file_only && res.ec.value() == EISDIR && res.found && res.kind == entry_type::directory) {
-        why = "a directory is at the name of the file it created: left in place";
-        detail::log_message(detail::log_level::info, "boost_tempfm: not removing " + r.path.string() + ", registered by " +
-                                                         describe(b.owner) + ": " + why + "; entry forgotten");
-        if (adopted) reg->forget_adopted(r);
-        registry_entry e = to_entry(r, b, false);
-        e.reason = std::move(why);
-        rep.forgotten.push_back(std::move(e));
+        forget("a directory is at the name of the file it created: left in place");
         continue;
       }
       if (!res.ec) {
