@@ -83,7 +83,7 @@ run_tests() {
   stage "libFuzzer on the registry reader (ASan+UBSan, 60 s)"
   mkdir -p "$OUT/fuzz/corpus"
   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$SRC" \
-    -DBOOST_LOG_DYN_LINK -DBOOST_FILESYSTEM_DYN_LINK test/fuzz_registry.cpp $(sed "s|^|libs/|" libs/sources.txt) \
+    -DBOOST_LOG_DYN_LINK -DBOOST_FILESYSTEM_DYN_LINK test/fuzz_registry.cpp $(libs/sources.sh linux | sed "s|^|libs/|") \
     -lboost_log -lboost_filesystem -lboost_thread -lpthread -o "$OUT/fuzz/fuzz_registry"
   TEMPFM_FUZZ_SEED="$OUT/fuzz/corpus/valid" "$OUT/fuzz/fuzz_registry" -runs=0 >/dev/null 2>&1
   (cd "$OUT/fuzz" && ./fuzz_registry -max_total_time=60 -max_len=65536 -print_final_stats=1 corpus 2>&1 | tail -n 12)

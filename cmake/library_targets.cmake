@@ -12,8 +12,24 @@
 # Boost.Log's ABI differs between its shared and static builds (namespace v2_mt_posix against
 # v2s_mt_posix, chosen by BOOST_LOG_DYN_LINK), so one object file cannot serve both.
 
-file(STRINGS ${PROJECT_SOURCE_DIR}/libs/sources.txt BOOST_TEMPFM_SOURCES)
-list(TRANSFORM BOOST_TEMPFM_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/libs/)
+# The platform backend (libs/platform/platform.hpp): linux, the only one so far.
+set(BOOST_TEMPFM_BACKEND linux)
+message(STATUS "boost_tempfm: platform backend ${BOOST_TEMPFM_BACKEND}")
+
+# The sources of that backend, from the one list: a file alone belongs to every backend, a file
+# followed by backend names to those (the rule libs/sources.sh applies for b2 and build.sh).
+file(STRINGS ${PROJECT_SOURCE_DIR}/libs/sources.txt boost_tempfm_source_lines)
+set(BOOST_TEMPFM_SOURCES)
+foreach(line IN LISTS boost_tempfm_source_lines)
+  if(line MATCHES "^[ \t]*(#|$)")
+    continue()
+  endif()
+  separate_arguments(words UNIX_COMMAND "${line}")
+  list(POP_FRONT words file)
+  if(NOT words OR BOOST_TEMPFM_BACKEND IN_LIST words)
+    list(APPEND BOOST_TEMPFM_SOURCES ${PROJECT_SOURCE_DIR}/libs/${file})
+  endif()
+endforeach()
 set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/libs/sources.txt)
 
 get_target_property(boost_tempfm_log_defs Boost::log INTERFACE_COMPILE_DEFINITIONS)

@@ -4,13 +4,13 @@
 
 #include "detail/errors.hpp"
 #include "detail/process_identity.hpp"
+#include "platform/platform.hpp"
 
 #include <boost_tempfm/registry.hpp>
 
 #include <boost/filesystem/operations.hpp>
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,11 +28,11 @@ void check_affix(const boost::filesystem::path& dir, const std::string& s, const
   if (s.find('\0') != std::string::npos) throw_errno(std::string(which) + " holds a NUL character", dir, EINVAL);
 }
 
-// Random hex digits for names, drawn from getrandom() 128 bytes at a time: the digits of 16 names,
-// kept per thread, so a name costs no syscall of its own (measured: Boost's unique_path() took
-// ~330 instructions per name for the same digits). Without getrandom() (old kernels), the digits
-// come from unique_path(). The pool is dropped in a child after fork(), which must not reuse its
-// parent's next names.
+// Random hex digits for names, drawn from the kernel (platform::random_bytes: getrandom or
+// getentropy) 128 bytes at a time: the digits of 16 names, kept per thread, so a name costs no
+// syscall of its own (measured: Boost's unique_path() took ~330 instructions per name for the same
+// digits). When the kernel has no such call (old kernels), the digits come from unique_path(). The
+// pool is dropped in a child after fork(), which must not reuse its parent's next names.
 class digit_pool {
  public:
   // Appends `digits` (at most 256) random hex digits to out.
@@ -46,11 +46,7 @@ class digit_pool {
  private:
   void refill(std::uint64_t me) {
     unsigned char raw[sizeof hex_ / 2];
-    ssize_t n;
-    do {
-      n = ::getrandom(raw, sizeof raw, 0);  // up to 256 bytes are never cut short
-    } while (n < 0 && errno == EINTR);
-    if (n == ssize_t(sizeof raw)) {
+    if (platform::random_bytes(raw, sizeof raw) == 0) {
       static const char digit[] = "0123456789abcdef";
       for (std::size_t i = 0; i < sizeof raw; ++i) {
         hex_[2 * i] = digit[raw[i] >> 4];
@@ -165,17 +161,14 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
     const int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
     const char* name = dir_fd >= 0 ? p.c_str() + name_at : p.c_str();
     int fd = -1;
-    bool made = false;
-    if (is_file) {
-      fd = ::openat(at, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDWR, static_cast<mode_t>(open_mode));
-      made = fd >= 0;
-    } else if (::mkdirat(at, name, static_cast<mode_t>(open_mode)) == 0) {
-      made = true;
+    int err = is_file ? platform::create_file(dir_fd, name, open_mode, &fd) : platform::create_dir(dir_fd, name, open_mode);
+    const bool made = err == 0;
+    if (made && !is_file) {
       // Ours: a name made O_EXCL a moment ago, in a directory where nobody else may rename our
       // entries (the root, or a directory checked like one).
       if (need_fd) fd = ::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (need_fd && fd < 0) {
-        const int err = errno;
+        err = errno;
         undo(at, name, spec.kind, fd);
         if (observer) observer->not_created(p);
         throw_errno("cannot open the temporary directory just made", p, err);
@@ -183,7 +176,7 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
     }
     if (made) {
       if (chmod && ::fchmod(fd, static_cast<mode_t>(wanted)) != 0) {
-        const int err = errno;
+        err = errno;
         undo(at, name, spec.kind, fd);
         if (observer) observer->not_created(p);
         char m[16];
@@ -209,7 +202,6 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
       }
       return c;
     }
-    const int err = errno;
     if (observer) observer->not_created(p);
     if (err != EEXIST)
       throw_errno(is_file ? "cannot create temporary file" : "cannot create temporary directory", p, err);

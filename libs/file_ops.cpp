@@ -2,12 +2,13 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/file_ops.hpp"
 
+#include "platform/platform.hpp"
+
 #include <boost/filesystem/operations.hpp>
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,25 +77,11 @@ int sync_dir(const boost::filesystem::path& dir) noexcept {
 
 int rename_into(int src_at, const char* src, int dst_at, const char* dst, bool no_clobber) noexcept {
   if (!no_clobber) return ::renameat(src_at, src, dst_at, dst) == 0 ? 0 : errno;
-  if (::renameat2(src_at, src, dst_at, dst, RENAME_NOREPLACE) == 0) return 0;
-  const int err = errno;
-  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
-  // A filesystem without RENAME_NOREPLACE: a link cannot replace an existing name either.
-  if (::linkat(src_at, src, dst_at, dst, 0) != 0) return errno;
-  (void)::unlinkat(src_at, src, 0);
-  return 0;
+  return platform::rename_no_replace(src_at == AT_FDCWD ? platform::no_handle : src_at, src,
+                                     dst_at == AT_FDCWD ? platform::no_handle : dst_at, dst);
 }
 
-int link_fd(int fd, const char* dst) noexcept {
-  // Through /proc (any user); AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, so it is the fallback where
-  // /proc is not mounted.
-  char proc[64];
-  std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  if (::linkat(AT_FDCWD, proc, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) == 0) return 0;
-  int err = errno;
-  if (err != ENOENT || ::access("/proc/self/fd", F_OK) == 0) return err;
-  return ::linkat(fd, "", AT_FDCWD, dst, AT_EMPTY_PATH) == 0 ? 0 : errno;
-}
+int link_fd(int fd, const char* dst) noexcept { return platform::link_open_file(fd, dst); }
 
 int sync_fd(int fd) noexcept {
   int r;
@@ -105,15 +92,11 @@ int sync_fd(int fd) noexcept {
 }
 
 int copy_contents(int from, int to) noexcept {
-  loff_t off = 0;
-  for (;;) {
-    const ssize_t n = ::copy_file_range(from, &off, to, nullptr, 1 << 30, 0);
-    if (n == 0) return 0;
-    if (n > 0) continue;
-    if (errno == EINTR) continue;
-    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno;
-    break;
-  }
+  // In the kernel where the platform can (Linux: copy_file_range); else, or for what it left, here.
+  std::uint64_t copied = 0;
+  const int fast = platform::copy_in_kernel(from, to, copied);
+  if (fast != EOPNOTSUPP) return fast;
+  off_t off = static_cast<off_t>(copied);
   char buf[1 << 16];
   for (;;) {
     const ssize_t n = ::pread(from, buf, sizeof buf, off);

@@ -6,6 +6,7 @@
 #include "detail/file_identity.hpp"
 #include "detail/process_identity.hpp"
 #include "detail/log_impl.hpp"
+#include "platform/platform.hpp"
 
 #include <boost_tempfm/registry.hpp>
 
@@ -82,8 +83,7 @@ manager_state::manager_state(std::string prefix, boost::filesystem::path root, s
                              startup_sweep sweep_at_start)
     : prefix_(std::move(prefix)), root_(std::move(root)), name_max_(name_max) {
   registry_ = registry::open(root_);
-  root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) throw_errno("cannot open the temp root", root_, errno);
+  if (const int err = platform::open_dir_ref(root_.c_str(), root_fd_)) throw_errno("cannot open the temp root", root_, err);
   register_state(this);
   // The next run of a crashed tool cleans up after the crashed one; by default a bounded part of
   // it, so that a root full of orphans does not hold up the start (tempfm sweep does the rest).
@@ -103,7 +103,7 @@ manager_state::~manager_state() {
   // registry may be unmapped once this state is gone.
   for (entry& e : slab_)
     if (e.state != slot_state::free) signal_mark(e.sig, registry_mark{});
-  if (root_fd_ >= 0) ::close(root_fd_);
+  platform::close(root_fd_);
 }
 
 std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig,

@@ -1,12 +1,14 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
-// temp_file_manager::create_unnamed_file(): O_TMPFILE in the root (or a directory given per call).
+// temp_file_manager::create_unnamed_file(): a file without a name (platform::open_unnamed: O_TMPFILE)
+// in the root (or a directory given per call).
 #include <boost_tempfm/temp_file_manager.hpp>
 
 #include "detail/create_unique.hpp"
 #include "detail/errors.hpp"
 #include "detail/manager_state.hpp"
 #include "detail/root.hpp"
+#include "platform/platform.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,9 +31,8 @@ unnamed_file temp_file_manager::create_unnamed_impl(const create_options& opt, b
   }
   detail::create_spec spec;
   if (!detail::spec_of(opt, entry_type::file, dir, spec, ec)) return {};
-  const int fd = ::openat(d.fd >= 0 ? d.fd : s.root_fd(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (fd < 0) {
-    const int err = errno;
+  int fd = -1;
+  if (const int err = detail::platform::open_unnamed(d.fd >= 0 ? d.fd : s.root_fd(), S_IRUSR | S_IWUSR, fd)) {
     // Kernels or filesystems without O_TMPFILE say EOPNOTSUPP (or EISDIR: the flag includes
     // O_DIRECTORY, which kernels before 3.11 took alone).
     if (err == EOPNOTSUPP || err == EISDIR)

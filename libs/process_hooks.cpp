@@ -5,8 +5,7 @@
 #include "detail/process_identity.hpp"
 #include "detail/registry_impl.hpp"
 #include "detail/signal_list.hpp"
-
-#include <pthread.h>
+#include "platform/platform.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -66,7 +65,7 @@ void install_hooks() {
   log_init();
   (void)states();
   if (std::atexit(on_exit) != 0) throw std::runtime_error("boost_tempfm: atexit registration failed");
-  if (int err = ::pthread_atfork(before_fork, after_fork_parent, after_fork_child))
+  if (int err = platform::at_fork(before_fork, after_fork_parent, after_fork_child))
     throw std::system_error(err, std::generic_category(), "boost_tempfm: pthread_atfork");
 }
 

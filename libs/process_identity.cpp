@@ -6,16 +6,13 @@
 
 #include "detail/process_identity.hpp"
 
+#include "platform/platform.hpp"
+
 #include <boost/filesystem/operations.hpp>
 
-#include <fcntl.h>
-#include <pthread.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 
 namespace boost_tempfm {
@@ -31,26 +28,12 @@ int hexval(char c) {
 
 std::array<std::uint8_t, 16> read_boot_id() {
   std::array<std::uint8_t, 16> id{};
-  char buf[64] = {};
-  const int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return id;
-  ssize_t n;
-  do {
-    n = ::read(fd, buf, sizeof buf - 1);
-  } while (n < 0 && errno == EINTR);
-  ::close(fd);
-  std::size_t k = 0;
-  for (const char* p = buf; n > 0 && *p && k < 32; ++p) {
-    const int v = hexval(*p);
-    if (v < 0) continue;  // the dashes
-    id[k / 2] = static_cast<std::uint8_t>(id[k / 2] | (v << ((k % 2) ? 0 : 4)));
-    ++k;
-  }
+  platform::boot_id(id.data());
   return id;
 }
 
 std::uint64_t random_instance() {
-  // unique_path draws from getrandom(); 16 hex digits are 64 bits.
+  // unique_path draws from the system's generator (getrandom on Linux); 16 hex digits are 64 bits.
   const std::string hex = boost::filesystem::unique_path("%%%%%%%%%%%%%%%%").native();
   std::uint64_t v = 0;
   for (char c : hex) v = v << 4 | static_cast<std::uint64_t>(hexval(c));
@@ -68,10 +51,7 @@ const std::array<std::uint8_t, 16>& boot_id() {
   return id;
 }
 
-std::uint64_t pid_namespace() noexcept {
-  struct stat st;
-  return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
-}
+std::uint64_t pid_namespace() noexcept { return platform::pid_namespace(); }
 
 void identity_after_fork() noexcept { stale.store(true, std::memory_order_release); }
 
@@ -96,11 +76,11 @@ owner_id current_process() {
     // mu is held across fork() too, so that a child never inherits it locked by another thread.
     static std::once_flag hook;
     std::call_once(hook, [] {
-      ::pthread_atfork([] { detail::mu.lock(); }, [] { detail::mu.unlock(); },
-                       [] {
-                         detail::mu.unlock();
-                         detail::identity_after_fork();
-                       });
+      (void)detail::platform::at_fork([] { detail::mu.lock(); }, [] { detail::mu.unlock(); },
+                                      [] {
+                                        detail::mu.unlock();
+                                        detail::identity_after_fork();
+                                      });
     });
     std::lock_guard<std::mutex> g(detail::mu);
     if (detail::stale.load(std::memory_order_relaxed)) {

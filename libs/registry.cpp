@@ -20,9 +20,9 @@
 #include "detail/errors.hpp"
 #include "detail/log_impl.hpp"
 #include "detail/process_identity.hpp"
+#include "platform/platform.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,7 +99,7 @@ registry::~registry() {
     if (!empty.empty() && locks_fd_ >= 0) (void)release_blocks(empty);
   } catch (...) {
   }
-  if (map_) ::munmap(map_, std::size_t(max_blocks) * block_bytes);
+  platform::release_address_space(map_, std::size_t(max_blocks) * block_bytes);
   if (reg_fd_ >= 0) ::close(reg_fd_);
   if (locks_fd_ >= 0) ::close(locks_fd_);
   if (dir_fd_ >= 0) ::close(dir_fd_);
@@ -110,9 +110,8 @@ void registry::map_to(std::uint32_t blocks) {
   const std::uint32_t mapped = mapped_.load(std::memory_order_relaxed);
   if (blocks <= mapped) return;
   const std::size_t off = std::size_t(mapped) * block_bytes;
-  void* m = ::mmap(map_ + off, std::size_t(blocks - mapped) * block_bytes, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_FIXED, reg_fd_, static_cast<off_t>(off));
-  if (m == MAP_FAILED) throw_errno("cannot map the registry", dir_ / "registry.v2", errno);
+  if (int err = platform::map_shared_at(map_ + off, std::size_t(blocks - mapped) * block_bytes, reg_fd_, off))
+    throw_errno("cannot map the registry", dir_ / "registry.v2", err);
   mapped_.store(blocks, std::memory_order_release);
 }
 
@@ -158,7 +157,7 @@ std::uint32_t registry::take_free_block(bool lease) {
     // Every block is allocated before anyone may touch it: on tmpfs, even a read of a hole
     // through a mapping allocates, and on a full one that is SIGBUS, not an error.
     if (file_blocks < ncap) {
-      if (int err = ::posix_fallocate(reg_fd_, off_t(file_blocks) * block_bytes, off_t(ncap - file_blocks) * block_bytes))
+      if (int err = platform::allocate(reg_fd_, file_blocks * block_bytes, std::uint64_t(ncap - file_blocks) * block_bytes))
         throw_errno("cannot grow the registry", dir_ / "registry.v2", err);
     }
     map_to(ncap);
@@ -340,10 +339,8 @@ std::vector<block_info> registry::blocks(std::uint32_t max_scan) {
       count = max_scan;
       v.head().sweep_hint.store(1 + (start - 1 + count) % (cap - 1), std::memory_order_relaxed);
     }
-#ifdef MADV_POPULATE_READ
     // A full scan reads every block: map them in one call rather than by a page fault each.
-    if (count == cap - 1) (void)::madvise(map_ + block_bytes, std::size_t(count) * block_bytes, MADV_POPULATE_READ);
-#endif
+    if (count == cap - 1) platform::prefault(map_ + block_bytes, std::size_t(count) * block_bytes);
     for (std::uint32_t k = 0; k < count; ++k) {
       const std::uint32_t b = 1 + (start - 1 + k) % (cap - 1);
       if (v.block(b).state.load(std::memory_order_acquire) != block_owned) continue;

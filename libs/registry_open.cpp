@@ -11,13 +11,12 @@
 #include "detail/log_impl.hpp"
 #include "detail/process_identity.hpp"
 #include "detail/root.hpp"
+#include "platform/platform.hpp"
 
 #include <boost/filesystem/operations.hpp>
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,22 +33,6 @@ namespace fs = boost::filesystem;
 using namespace format;
 
 namespace {
-
-// Filesystems where a mapping shared by several hosts is not coherent.
-const char* network_fs_name(const fs::path& root) {
-  struct statfs st;
-  if (::statfs(root.c_str(), &st) != 0) return nullptr;
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case 0x6969ul: return "NFS";
-    case 0x517Bul: return "SMB";
-    case 0xFF534D42ul: return "CIFS";
-    case 0xFE534D42ul: return "SMB2";
-    case 0x65735546ul: return "FUSE";
-    case 0x564c7fd5ul: return "Ceph";
-    case 0x47504653ul: return "GPFS";
-    default: return nullptr;
-  }
-}
 
 // A directory or file of the registry must be ours and closed to others: refuse anything else.
 void check_private(const fs::path& p, const struct stat& st, bool want_dir) {
@@ -142,7 +125,8 @@ std::shared_ptr<registry> registry::open(const fs::path& given_root) {
   std::shared_ptr<registry> sp;
   {
     std::unique_lock<std::mutex> lk(cache_mutex());
-    if (const char* net = network_fs_name(root))
+    // Filesystems where a mapping shared by several hosts is not coherent.
+    if (const char* net = platform::network_fs_name(root.c_str()))
       throw_errno(std::string("refusing a temp root on ") + net +
                       ": the registry is a shared mapping, coherent only between processes of one host",
                   root, ENOTSUP);
@@ -173,9 +157,9 @@ std::shared_ptr<registry> registry::open(const fs::path& given_root) {
       r->reg_fd_ = open_private(d.fd, "registry.v2", dir);
       // Address space for the largest registry, so that the mapping only ever grows in place and
       // pointers into it stay valid while other threads use them.
-      void* m = ::mmap(nullptr, std::size_t(max_blocks) * block_bytes, PROT_NONE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (m == MAP_FAILED) throw_errno("cannot reserve address space for the registry", dir / "registry.v2", errno);
+      int err = 0;
+      void* m = platform::reserve_address_space(std::size_t(max_blocks) * block_bytes, &err);
+      if (!m) throw_errno("cannot reserve address space for the registry", dir / "registry.v2", err);
       r->map_ = static_cast<unsigned char*>(m);
       r->dir_fd_ = d.fd;
       d.fd = -1;
@@ -240,7 +224,7 @@ void registry::check_header() {
       static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, initial_blocks), max_blocks));
   // Allocated, not sparse: on tmpfs even reading a hole through a mapping allocates (SIGBUS when full).
   if (file_blocks < cap) {
-    if (int err = ::posix_fallocate(reg_fd_, off_t(file_blocks) * block_bytes, off_t(cap - file_blocks) * block_bytes))
+    if (int err = platform::allocate(reg_fd_, file_blocks * block_bytes, std::uint64_t(cap - file_blocks) * block_bytes))
       throw_errno("cannot size the registry", file, err);
   }
   map_to(cap);
@@ -263,31 +247,20 @@ void registry::check_header() {
 
 namespace {
 
-// Version 1's own rule for its own entries (the only place /proc is read): an owner of another boot,
-// or whose pid now runs with another start time or not at all, or is a zombie, is gone. When /proc
-// cannot tell, the owner is taken for alive and its registry is left alone.
+// Version 1's own rule for its own entries (the only place /proc is read, by
+// platform::process_start_time): an owner of another boot, or whose pid now runs with another
+// start time or not at all, or is a zombie, is gone. When the system cannot tell (no /proc; the
+// portable backend, where 0.1 never ran), the owner is taken for alive and its registry is left
+// alone.
 bool v1_owner_gone(const v1_entry& v) {
+  std::uint64_t start = 0;
+  bool ended = false;
+  const int err = platform::process_start_time(v.pid, start, ended);
+  if (err == ENOSYS) return false;
   if (std::memcmp(v.boot_id, boot_id().data(), sizeof v.boot_id) != 0) return true;
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%u/stat", v.pid);
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT && ::access("/proc/self/stat", R_OK) == 0;
-  char buf[1024];
-  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return false;
-  buf[n] = 0;
-  const char* p = std::strrchr(buf, ')');
-  if (!p) return false;
-  for (++p; *p == ' '; ++p) {
-  }
-  if (*p == 'Z' || *p == 'X') return true;
-  for (int field = 3; field < 22; ++field) {  // starttime is field 22
-    while (*p == ' ') ++p;
-    while (*p && *p != ' ') ++p;
-    if (!*p) return false;
-  }
-  return std::strtoull(p, nullptr, 10) != v.start_time;
+  if (err == ESRCH) return true;
+  if (err != 0) return false;
+  return ended || start != v.start_time;
 }
 
 }  // namespace
@@ -340,10 +313,9 @@ void registry::migrate_v1() {
   (void)::unlinkat(dir_fd_, "registry", 0);
   (void)::unlinkat(dir_fd_, "recover.lock", 0);
   char sem[96];
-  std::snprintf(sem, sizeof sem, "/dev/shm/sem.tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
+  std::snprintf(sem, sizeof sem, "tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
                 static_cast<unsigned long long>(fnv1a64(root_.native())));
-  struct stat sst;
-  if (::lstat(sem, &sst) == 0 && S_ISREG(sst.st_mode) && sst.st_uid == ::geteuid()) (void)::unlink(sem);
+  platform::remove_legacy_semaphore(sem);
   log_message(log_level::warning, "boost_tempfm: carried over the version-1 registry " + (dir_ / "registry").string() +
                                       " (" + std::to_string(found.size()) + " entries of processes that are gone)");
 }

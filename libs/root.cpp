@@ -3,6 +3,7 @@
 #include "detail/root.hpp"
 
 #include "detail/errors.hpp"
+#include "platform/platform.hpp"
 
 #include <boost_tempfm/registry.hpp>
 
@@ -217,8 +218,7 @@ void open_call_dir(const fs::path& given, const fs::path& root, call_dir& out) {
   const std::string& p = out.path.native();
   if (p == reg || (p.size() > reg.size() && p.compare(0, reg.size(), reg) == 0 && p[reg.size()] == '/'))
     throw_errno("refusing the directory: it is the registry of the temp root " + root.string(), out.path, EINVAL);
-  out.fd = ::open(out.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (out.fd < 0) throw_errno("cannot open the directory", out.path, errno);
+  if (const int err = platform::open_dir_ref(out.path.c_str(), out.fd)) throw_errno("cannot open the directory", out.path, err);
   // The object opened must be the one checked: nobody may have swapped it meanwhile.
   struct stat opened;
   if (::fstat(out.fd, &opened) != 0 || opened.st_dev != st.st_dev || opened.st_ino != st.st_ino)

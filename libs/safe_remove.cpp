@@ -2,13 +2,15 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "detail/safe_remove.hpp"
 
+#include "platform/platform.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,50 +35,19 @@ class fd_guard {
   int fd_;
 };
 
-// Gives the directory `name` in `parent_fd` mode 0700 without following a symlink: an O_PATH
-// descriptor opened with O_NOFOLLOW|O_DIRECTORY pins the directory itself, and chmod goes through
-// /proc/self/fd to exactly that inode (as glibc's fchmodat(AT_SYMLINK_NOFOLLOW) does).
-int chmod_dir_nofollow(int parent_fd, const char* name, bool& mount) noexcept {
-  int fd = ::openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  fd_guard g(fd);
-  // Another mount's directory is not ours to re-mode (nor to empty): say so before touching it.
-  mount = is_mount_point(parent_fd, fd);
-  if (mount) return EBUSY;
-  char proc[64];
-  std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  if (::chmod(proc, S_IRWXU) == 0) return 0;
-  int err = errno;
-  if (err != ENOENT) return err;
-  // No /proc: glibc's fchmodat refuses symlinks with AT_SYMLINK_NOFOLLOW.
-  return ::fchmodat(parent_fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
-}
-
 // Opens the directory `name` in parent_fd for reading without following a symlink. When it is
-// not readable or searchable, gives it 0700 and tries once more. Returns the fd or -errno.
-// `mount` is set when it found a mount point instead (-EBUSY).
-int open_dir(int parent_fd, const char* name, bool& mount) noexcept {
+// not readable or searchable, gives it 0700 (platform::make_dir_private: never through a
+// symlink) and tries once more. Returns the fd or -errno. `mount` is set when it found a mount
+// point instead (-EBUSY). listed_ino: its inode number in parent_fd's listing, 0 if unknown.
+int open_dir(int parent_fd, const char* name, std::uint64_t listed_ino, bool& mount) noexcept {
   const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   int fd = ::openat(parent_fd, name, flags);
   if (fd >= 0) return fd;
   if (errno != EACCES) return -errno;
-  if (int err = chmod_dir_nofollow(parent_fd, name, mount)) return -err;
+  if (int err = platform::make_dir_private(parent_fd, name, listed_ino, mount)) return -err;
   fd = ::openat(parent_fd, name, flags);
   return fd >= 0 ? fd : -errno;
 }
-
-}  // namespace
-
-bool is_mount_point(int parent_fd, int dir_fd) noexcept {
-  struct statx sx;
-  if (::statx(dir_fd, "", AT_EMPTY_PATH, STATX_TYPE, &sx) == 0 && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
-  // Kernels before 5.8: another device is another mount (a bind mount of the same one is missed).
-  struct stat a, b;
-  return ::fstat(parent_fd, &a) == 0 && ::fstat(dir_fd, &b) == 0 && a.st_dev != b.st_dev;
-}
-
-namespace {
 
 struct frame {
   int fd;        // the directory being emptied
@@ -84,6 +55,7 @@ struct frame {
   std::string name;  // its name in the parent frame's directory
   std::string path;  // for error messages
   bool chmodded;     // already given 0700
+  std::uint64_t listed_ino;  // its inode number in the parent's listing, 0 if unknown
 };
 
 class remover {
@@ -146,12 +118,13 @@ class remover {
     }
   }
 
-  // Pushes a frame for directory `name` in parent_fd. Returns false when it was not a directory
-  // any more (it was swapped; it has then been unlinked as what it now is) or could not be opened.
-  bool push(int parent_fd, const std::string& name, const std::string& path) {
+  // Pushes a frame for directory `name` in parent_fd (listed_ino: its inode number in the
+  // parent's listing, 0 if unknown). Returns false when it was not a directory any more (it was
+  // swapped; it has then been unlinked as what it now is) or could not be opened.
+  bool push(int parent_fd, const std::string& name, const std::string& path, std::uint64_t listed_ino = 0) {
     bool mount = false;
-    int fd = open_dir(parent_fd, name.c_str(), mount);
-    if (mount || (fd >= 0 && is_mount_point(parent_fd, fd))) {
+    int fd = open_dir(parent_fd, name.c_str(), listed_ino, mount);
+    if (mount || (fd >= 0 && platform::is_mount_point(parent_fd, fd, listed_ino))) {
       // Another filesystem (or a bind mount) lives here: never emptied, only reported.
       if (fd >= 0) ::close(fd);
       if (!r_.ec) {
@@ -178,7 +151,7 @@ class remover {
       ::close(fd);
       return false;
     }
-    stack_.push_back(frame{fd, d, name, path, false});
+    stack_.push_back(frame{fd, d, name, path, false, listed_ino});
     return true;
   }
 
@@ -232,7 +205,7 @@ class remover {
         if (!is_dir) is_dir = unlink_child(fi, child, de->d_type, child_path);
         if (is_dir) {
           std::string child_name(child);
-          push(stack_[fi].fd, child_name, child_path);
+          push(stack_[fi].fd, child_name, child_path, static_cast<std::uint64_t>(de->d_ino));
         }
         continue;
       }
@@ -248,7 +221,7 @@ class remover {
         if ((err == EACCES || err == EPERM) && !stack_.empty() && make_writable(stack_.back())) continue;
         if ((err == ENOTEMPTY || err == EEXIST) && !r_.mount_point && ++empty_retries <= 3) {
           // Something was created inside while we emptied it: empty it again.
-          push(pfd, done.name, done.path);
+          push(pfd, done.name, done.path, done.listed_ino);
           break;
         }
         fail(err, done.path);
@@ -326,7 +299,7 @@ std::uintmax_t measure_tree(const boost::filesystem::path& p) noexcept {
           total += static_cast<std::uintmax_t>(st.st_size);
         } else if (S_ISDIR(st.st_mode)) {
           int c = ::openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (c >= 0 && is_mount_point(dfd, c)) {
+          if (c >= 0 && platform::is_mount_point(dfd, c, static_cast<std::uint64_t>(de->d_ino))) {
             ::close(c);  // another filesystem's bytes are not ours
             c = -1;
           }
@@ -349,12 +322,13 @@ removal_result remove_tree(const boost::filesystem::path& p, bool measure, bool 
       r.failed_path = p.string();
       return r;
     }
-    // The parent is opened with O_PATH: it need not be readable, and symlinks in the parent's
-    // own path are followed as the caller named them; only the leaf is never followed.
-    int pfd = ::open(p.parent_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (pfd < 0) {
-      if (errno != ENOENT) {
-        r.ec = error_code(errno, system_category());
+    // The parent is opened as a reference (platform::open_dir_ref: with O_PATH on Linux, it need
+    // not be readable), and symlinks in the parent's own path are followed as the caller named
+    // them; only the leaf is never followed.
+    int pfd = platform::no_handle;
+    if (const int err = platform::open_dir_ref(p.parent_path().c_str(), pfd)) {
+      if (err != ENOENT) {
+        r.ec = error_code(err, system_category());
         r.failed_path = p.parent_path();
       }
       return r;

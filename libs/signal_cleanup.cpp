@@ -3,7 +3,8 @@
 // install_signal_cleanup(): removal of this process's paths from a signal handler. Everything the
 // handler does is async-signal-safe: atomic loads, exchanges and compare-exchanges on lists whose
 // nodes are never freed and on the mapped registry, getpid, clock_gettime, nanosleep,
-// unlink/unlinkat/openat/getdents64/fchmod/statx/fstat/close, sigaction, sigprocmask, raise.
+// unlink/unlinkat/openat/fchmod/fstat/close, the platform layer's directory listing and mount check
+// (Linux: getdents64, statx), sigaction, sigprocmask, raise.
 //
 // Threads: the handler runs in one thread while others may be creating. It first says so
 // (`terminating`), then waits until no other thread is inside a creation window (creation_window:
@@ -21,12 +22,12 @@
 #include "detail/registry_format.hpp"
 #include "detail/safe_remove.hpp"
 #include "detail/signal_list.hpp"
+#include "platform/platform.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -130,16 +131,10 @@ constexpr int handled[] = {SIGINT, SIGTERM, SIGHUP};
 struct sigaction previous[65];
 bool installed[65];
 
-struct linux_dirent64 {
-  ino64_t d_ino;
-  off64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[1];
-};
-
 // Removes the directory `name` in parent_fd and what it holds, never following a symlink.
-// Bounded depth and a fixed buffer on the stack: no allocation. True if it is gone.
+// Bounded depth and a fixed buffer on the stack: no allocation. True if it is gone. Where the
+// platform cannot list a directory in a signal handler (platform::signal_safe_lister), only an
+// empty one is removed.
 bool remove_dir_in_handler(int parent_fd, const char* name, int depth) {
   if (depth > 16) return false;
   int fd = ::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -148,36 +143,31 @@ bool remove_dir_in_handler(int parent_fd, const char* name, int depth) {
     if (errno == ENOTDIR || errno == ELOOP) return ::unlinkat(parent_fd, name, 0) == 0;  // swapped: a link now
     return false;
   }
-  if (is_mount_point(parent_fd, fd)) {  // another mount: never emptied
+  if (platform::is_mount_point(parent_fd, fd)) {  // another mount: never emptied
     ::close(fd);
     return false;
   }
   alignas(8) char buf[2048];
   for (int pass = 0; pass < 4; ++pass) {
     bool removed_any = false, chmodded = false;
-    ::lseek(fd, 0, SEEK_SET);
-    for (;;) {
-      const long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
-      if (n <= 0) break;
-      for (long off = 0; off < n;) {
-        const linux_dirent64* d = reinterpret_cast<const linux_dirent64*>(buf + off);
-        off += d->d_reclen;
-        const char* c = d->d_name;
-        if (c[0] == '.' && (c[1] == 0 || (c[1] == '.' && c[2] == 0))) continue;
-        if (d->d_type == DT_DIR) {
-          remove_dir_in_handler(fd, c, depth + 1);
-          removed_any = true;
-          continue;
-        }
-        int r = ::unlinkat(fd, c, 0);
-        if (r != 0 && (errno == EACCES || errno == EPERM) && !chmodded) {
-          chmodded = true;
-          ::fchmod(fd, S_IRWXU);
-          r = ::unlinkat(fd, c, 0);
-        }
-        if (r != 0 && errno == EISDIR) remove_dir_in_handler(fd, c, depth + 1);
-        removed_any = removed_any || r == 0;
+    platform::signal_safe_lister list(fd, buf, sizeof buf);  // from the start
+    const char* c;
+    bool is_dir;
+    while (list.next(c, is_dir)) {
+      if (c[0] == '.' && (c[1] == 0 || (c[1] == '.' && c[2] == 0))) continue;
+      if (is_dir) {
+        remove_dir_in_handler(fd, c, depth + 1);
+        removed_any = true;
+        continue;
       }
+      int r = ::unlinkat(fd, c, 0);
+      if (r != 0 && (errno == EACCES || errno == EPERM) && !chmodded) {
+        chmodded = true;
+        ::fchmod(fd, S_IRWXU);
+        r = ::unlinkat(fd, c, 0);
+      }
+      if (r != 0 && errno == EISDIR) remove_dir_in_handler(fd, c, depth + 1);
+      removed_any = removed_any || r == 0;
     }
     if (!removed_any) break;
   }

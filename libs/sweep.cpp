@@ -11,6 +11,7 @@
 #include "detail/log_impl.hpp"
 #include "detail/registry_impl.hpp"
 #include "detail/safe_remove.hpp"
+#include "platform/platform.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -83,7 +84,8 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
   const auto now = std::chrono::system_clock::now();
   std::size_t budget = opt.limit ? opt.limit : std::numeric_limits<std::size_t>::max();
   const fs::path& canon = reg->root();
-  const int root_fd = ::open(canon.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  detail::platform::handle root_fd = detail::platform::no_handle;
+  (void)detail::platform::open_dir_ref(canon.c_str(), root_fd);  // without it, each removal goes by path
   const bool logged = detail::removals_logged(cleanup_reason::sweep);  // asked once for the batch
   // Adopted blocks are given back together at the end (one registry lock for all of them).
   std::vector<std::uint32_t> adopted_blocks;
@@ -168,7 +170,7 @@ sweep_report sweep(const fs::path& root, const sweep_options& opt) {
       rep.removed.push_back(std::move(e));
     }
   }
-  if (root_fd >= 0) ::close(root_fd);
+  detail::platform::close(root_fd);
   return rep;
 }
 

@@ -74,8 +74,8 @@ bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem
 // open(O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600) or mkdir(0700). A name that exists is retried
 // with new random digits; after 100 collisions, or on any other error, throws filesystem_error
 // naming the path. affixes_checked: validate_affixes() already passed for these (the hot path of a
-// manager's own prefix and no suffix). dir_fd: a descriptor of dir (O_PATH is enough) to create
-// relative to, or -1.
+// manager's own prefix and no suffix). dir_fd: a descriptor of dir (platform::open_dir_ref) to
+// create relative to, or -1.
 created create_unique(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
                       std::size_t name_max, const create_spec& spec, create_observer* observer = nullptr,
                       bool affixes_checked = false, int dir_fd = -1);

@@ -10,7 +10,8 @@ namespace detail {
 
 // What pins the object at a path (never following a final symlink): device, inode, birth time
 // (0 where the filesystem records none) and the kernel's file handle (inode and generation; 0
-// where the filesystem has none). Returns 0 or the errno of the failed statx/lstat.
+// where the filesystem has none). platform::identity_of says what each backend records. Returns 0
+// or the errno of the failed statx/lstat.
 int identity_of(const char* path, format::identity& id, bool* is_dir = nullptr) noexcept;
 // The same for the object an open descriptor names (what was just created, without a path walk);
 // mode (if given) receives its permission bits.

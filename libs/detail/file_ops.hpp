@@ -33,19 +33,20 @@ std::size_t name_max_of(const boost::filesystem::path& dir) noexcept;
 int sync_dir(const boost::filesystem::path& dir) noexcept;
 
 // Renames src to dst (each relative to its *_at descriptor, or absolute with AT_FDCWD).
-// no_clobber: EEXIST if dst exists (renameat2 RENAME_NOREPLACE, or linkat + unlinkat where the
-// filesystem lacks it).
+// no_clobber: EEXIST if dst exists (platform::rename_no_replace: renameat2 RENAME_NOREPLACE on
+// Linux, linkat + unlinkat elsewhere or where the filesystem lacks it).
 int rename_into(int src_at, const char* src, int dst_at, const char* dst, bool no_clobber) noexcept;
 
 // Gives the open file fd the name dst (absolute; linkat: EEXIST if it exists). For a file made
-// O_TMPFILE, or any open file whose last name is gone.
+// O_TMPFILE, or any open file whose last name is gone (platform::link_open_file: Linux only;
+// EOPNOTSUPP elsewhere).
 int link_fd(int fd, const char* dst) noexcept;
 
 // fsync, retrying EINTR.
 int sync_fd(int fd) noexcept;
 
-// Copies all of from (from offset 0) to to (at its offset): copy_file_range, or read/write where
-// the kernel cannot (another filesystem type).
+// Copies all of from (from offset 0) to to (at its offset): in the kernel where the platform can
+// (platform::copy_in_kernel: copy_file_range on Linux), else or for what it left with read/write.
 int copy_contents(int from, int to) noexcept;
 
 // The name affixes of a file that will become `leaf` in a directory: ".<leaf>." and ".tmp" (Qt's and

@@ -41,7 +41,7 @@ class manager_state {
 
   const boost::filesystem::path& root() const noexcept { return root_; }
   const std::string& prefix() const noexcept { return prefix_; }
-  int root_fd() const noexcept { return root_fd_; }  // O_PATH
+  int root_fd() const noexcept { return root_fd_; }  // platform::open_dir_ref
   std::size_t name_max() const noexcept { return name_max_; }
 
   // Creates a unique file or directory in the root, registered before it exists and tracked.
@@ -135,7 +135,7 @@ class manager_state {
   const boost::filesystem::path root_;
   const std::size_t name_max_;
   std::shared_ptr<registry> registry_;
-  int root_fd_ = -1;  // O_PATH descriptor of the root: removals of its children are one unlinkat
+  int root_fd_ = -1;  // platform::open_dir_ref of the root: removals of its children are one unlinkat
   mutable std::mutex mu_;
   std::vector<entry> slab_;
   std::vector<std::uint32_t> free_;

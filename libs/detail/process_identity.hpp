@@ -11,7 +11,7 @@ namespace detail {
 // This boot's id, read once.
 const std::array<std::uint8_t, 16>& boot_id();
 
-// The inode of this process's PID namespace (/proc/self/ns/pid), 0 without /proc.
+// The inode of this process's PID namespace (platform::pid_namespace), 0 where unknown.
 std::uint64_t pid_namespace() noexcept;
 
 // current_process().pid and .instance without copying the whole identity (hot paths).

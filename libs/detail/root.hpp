@@ -38,7 +38,7 @@ resolved_root resolve_root(const boost::filesystem::path& base_dir);
 // A directory given to one create call (create_options::directory), opened to create in.
 struct call_dir {
   boost::filesystem::path path;  // canonical, absolute
-  int fd = -1;                   // O_PATH|O_DIRECTORY|O_CLOEXEC
+  int fd = -1;                   // platform::open_dir_ref
   std::size_t name_max = 255;
   call_dir() = default;
   call_dir(const call_dir&) = delete;

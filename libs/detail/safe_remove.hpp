@@ -26,16 +26,13 @@ struct removal_result {
 // "a mount point, left untouched, at P" or "<reason> at P".
 std::string describe_failure(const removal_result& r);
 
-// True if the directory dir_fd is the root of a mount (a mount point seen from parent_fd).
-bool is_mount_point(int parent_fd, int dir_fd) noexcept;
-
 // Removes p: a non-directory (a symlink included) is unlinked; a directory is removed with all it
 // holds. Works with *at() calls on descriptors opened with O_NOFOLLOW, so it never follows a
 // symlink, also one swapped in during the removal: nothing outside p is removed or changed. It
 // never descends into another mount: a mount point below p is left as it is and reported (EBUSY,
-// mount_point), and p stays.
-// Directories inside p without read, write or search permission are given 0700 (through a
-// descriptor that pins the directory) and the removal goes on. A p that does not exist is success
+// mount_point), and p stays (mount points: platform::is_mount_point).
+// Directories inside p without read, write or search permission are given 0700 (never through a
+// symlink: platform::make_dir_private) and the removal goes on. A p that does not exist is success
 // with kind none. With measure=false, bytes stay 0 and a non-directory is reported as "file"
 // without the lstat that would tell a symlink (one syscall less per file). Never throws.
 // file_only: p names a file; a directory there is left as it is and reported (EISDIR, found, kind

@@ -1,0 +1,190 @@
+// Copyright boost_tempfm contributors.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef BOOST_TEMPFM_LIBS_PLATFORM_HPP
+#define BOOST_TEMPFM_LIBS_PLATFORM_HPP
+
+// The platform layer: every call that is not the same on every system boost_tempfm builds for is
+// made behind this interface, and only here. The rest of libs/ uses it, plain POSIX calls that
+// exist everywhere (openat with O_NOFOLLOW, fstat, unlinkat, fcntl record locks, ...) and
+// Boost.Filesystem; it holds no #ifdef.
+//
+//   linux.cpp  the Linux backend (default on Linux): statx, O_PATH, getdents64, name_to_handle_at,
+//              getrandom, statfs magic, posix_fallocate, MADV_POPULATE_READ, /proc.
+//   posix.cpp  the portable POSIX backend (macOS, the BSDs; forced on Linux with the CMake option
+//              BOOST_TEMPFM_PORTABLE_POSIX=ON, so that CI builds and tests it): none of those.
+//   unix.cpp   what both share.
+// libs/sources.txt tags each file with its backends. What each backend guarantees, and what the
+// portable one cannot, is in doc/design.md, "Platforms and limits".
+//
+// A Windows backend fills the same interface: a handle is a HANDLE there, paths reach it as
+// boost::filesystem::path (wide), and byte locks (detail/byte_lock.hpp) are LockFileEx.
+//
+// Every function is noexcept and returns 0 or an errno value (never -1 with errno); EINTR is retried
+// wherever a retry cannot repeat what the interrupted call did.
+
+#include "../detail/registry_format.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace boost_tempfm {
+namespace detail {
+namespace platform {
+
+// "linux" or "posix".
+const char* backend_name() noexcept;
+
+// ---- Handles -----------------------------------------------------------------------------------
+
+// An open file or directory: a descriptor on POSIX systems.
+using handle = int;
+// No handle; as the directory argument of an operation: the name is a path of its own (absolute,
+// or relative to the current directory).
+constexpr handle no_handle = -1;
+
+void close(handle h) noexcept;
+
+// ---- Exclusive creation ------------------------------------------------------------------------
+
+// Creates the regular file `name` in dir with permission bits `mode` (less the umask), failing with
+// EEXIST when the name exists in any form: a file, a directory, a symlink (a dangling one too; it is
+// never followed). Opened for reading and writing, never inherited by a program this process
+// executes. *out receives it; with out == nullptr it is closed at once.
+int create_file(handle dir, const char* name, unsigned mode, handle* out) noexcept;
+
+// The same for a directory (mkdir: EEXIST for any existing name).
+int create_dir(handle dir, const char* name, unsigned mode) noexcept;
+
+// ---- Names for files that exist ------------------------------------------------------------------
+
+// Renames src to dst (each a name in its directory, or a path of its own with no_handle), failing
+// with EEXIST when dst exists. Linux: renameat2(RENAME_NOREPLACE), or where the filesystem lacks
+// it, linkat + unlinkat. Portable: linkat + unlinkat: not atomic (a crash between the two leaves
+// both names), and refused (EPERM, ENOTSUP) by filesystems without hard links.
+int rename_no_replace(handle src_dir, const char* src, handle dst_dir, const char* dst) noexcept;
+
+// Gives the open file f (unnamed, or whose last name is gone) the name dst (absolute); EEXIST when
+// it exists. Linux: linkat through /proc/self/fd, or AT_EMPTY_PATH. Portable: EOPNOTSUPP (POSIX
+// cannot name an open file).
+int link_open_file(handle f, const char* dst) noexcept;
+
+// A regular file without a name in directory dir, with `mode`, open for reading and writing, never
+// inherited by a program this process executes; the kernel frees it when its last descriptor
+// closes. Linux: O_TMPFILE (EOPNOTSUPP or EISDIR where the filesystem or kernel has none).
+// Portable: EOPNOTSUPP.
+int open_unnamed(handle dir, unsigned mode, handle& out) noexcept;
+
+// Copies all of from (from offset 0) to `to` (at its offset) inside the kernel; `copied` receives
+// the bytes copied. EOPNOTSUPP: the caller copies the rest itself, from `copied` on. Linux:
+// copy_file_range (EOPNOTSUPP across filesystem types). Portable: EOPNOTSUPP at once.
+int copy_in_kernel(handle from, handle to, std::uint64_t& copied) noexcept;
+
+// ---- Directories to work in --------------------------------------------------------------------
+
+// A handle of the directory at path (symlinks on the way, the last name included, are followed as
+// named), to create, remove and identify names relative to. Linux: O_PATH, so search permission is
+// enough. Portable: opened for reading (O_SEARCH where the system has it, when reading is denied).
+int open_dir_ref(const char* path, handle& out) noexcept;
+
+// Gives the directory `name` in parent mode 0700 without ever following a symlink (the mode lands
+// on that directory, or on nothing). Refused with EBUSY, and mount = true, when it is a mount point
+// (see is_mount_point; listed_ino likewise). ENOTDIR when it is no directory.
+int make_dir_private(handle parent, const char* name, std::uint64_t listed_ino, bool& mount) noexcept;
+
+// ---- Mounts ------------------------------------------------------------------------------------
+
+// Whether the directory dir, opened as a name in parent, is the root of another mount. listed_ino:
+// the inode number parent's listing gave for that name (readdir's d_ino: the directory the mount
+// covers, not the mounted one), 0 when it is not known. Linux: statx STATX_ATTR_MOUNT_ROOT (5.8+),
+// bind mounts included. Portable: another device, or (BSD, macOS) another mount by fstatfs, or a
+// listed inode number other than the directory's own. Async-signal-safe.
+bool is_mount_point(handle parent, handle dir, std::uint64_t listed_ino = 0) noexcept;
+
+// The name of the filesystem type of path when it is one where a mapping shared by the processes of
+// several hosts is not coherent (NFS, SMB/CIFS, FUSE, ...); nullptr otherwise, or when this backend
+// cannot tell.
+const char* network_fs_name(const char* path) noexcept;
+
+// ---- Identity ----------------------------------------------------------------------------------
+
+// What pins the object at path (never following a final symlink): device and inode, and what
+// tells a new object that reused the inode number apart. Linux: birth time (statx) and a hash of
+// the kernel's file handle (inode generation). Portable: birth time where struct stat has one
+// (macOS, FreeBSD, NetBSD), else a hash of the status change time in `handle`.
+int identity_of(const char* path, format::identity& id, bool* is_dir) noexcept;
+// The same for the object h names (what was just created, without a path walk); mode (if given)
+// receives its permission bits.
+int identity_of_handle(handle h, format::identity& id, unsigned* mode) noexcept;
+
+// ---- Random ------------------------------------------------------------------------------------
+
+// n bytes (at most 256) from the kernel's generator. Linux: getrandom; portable: getentropy.
+int random_bytes(void* buf, std::size_t n) noexcept;
+
+// ---- This process ------------------------------------------------------------------------------
+
+// This boot's id: Linux: /proc/sys/kernel/random/boot_id; BSD, macOS: kern.boottime; otherwise
+// all zero (unknown).
+void boot_id(std::uint8_t out[16]) noexcept;
+
+// The inode of this process's PID namespace; 0 where there are none (or /proc is missing).
+std::uint64_t pid_namespace() noexcept;
+
+// Runs prepare before fork() and parent/child after it (pthread_atfork).
+int at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
+
+// ---- Version-1 registries (boost_tempfm 0.1.0, which ran on Linux only) --------------------------
+
+// The start time of process pid (/proc/PID/stat field 22) and whether it has ended (a zombie).
+// ESRCH: no such process. ENOSYS: this system cannot tell (no /proc; the portable backend).
+int process_start_time(std::uint32_t pid, std::uint64_t& start_time, bool& ended) noexcept;
+
+// Removes 0.1's POSIX named semaphore `name` if it is this user's (Linux: /dev/shm/sem.NAME).
+void remove_legacy_semaphore(const char* name) noexcept;
+
+// ---- The registry's storage --------------------------------------------------------------------
+
+// Makes bytes [offset, offset + length) of the file f allocated, so that a later store through a
+// mapping cannot meet a full disk (which would be SIGBUS). Never changes bytes the file holds.
+// Linux: posix_fallocate. Portable: zeros written past the end of the file.
+int allocate(handle f, std::uint64_t offset, std::uint64_t length) noexcept;
+
+// Address space for `bytes`, reserved and inaccessible, to map files into; nullptr (errno in
+// *err) if none.
+void* reserve_address_space(std::size_t bytes, int* err) noexcept;
+// Maps bytes [offset, offset + bytes) of f, shared and writable, at `at` (inside a reservation).
+int map_shared_at(void* at, std::size_t bytes, handle f, std::uint64_t offset) noexcept;
+// Gives back a whole reservation and what is mapped in it.
+void release_address_space(void* at, std::size_t bytes) noexcept;
+// Reads a mapped range in before it is scanned (one call instead of a page fault per page); a
+// hint: it may do nothing.
+void prefault(void* at, std::size_t bytes) noexcept;
+
+// ---- Signal handlers ---------------------------------------------------------------------------
+
+// Lists a directory from a signal handler: no allocation, no lock, in the caller's buffer. Linux:
+// getdents64. The portable backend has no async-signal-safe way to list a directory (readdir
+// allocates): supported() is false and next() finds nothing, so a handler removes files and empty
+// directories only.
+class signal_safe_lister {
+ public:
+  // Lists dir from its start; buf (8-byte aligned) holds what one system call returns.
+  signal_safe_lister(handle dir, char* buf, std::size_t size) noexcept;
+  static bool supported() noexcept;
+  // The next name ("." and ".." included) and whether it is a directory. false at the end, or on
+  // an error.
+  bool next(const char*& name, bool& is_dir) noexcept;
+
+ private:  // (the portable backend uses none of them)
+  [[maybe_unused]] handle dir_;
+  [[maybe_unused]] char* buf_;
+  [[maybe_unused]] std::size_t size_;
+  [[maybe_unused]] long got_ = 0;  // bytes in buf_
+  [[maybe_unused]] long pos_ = 0;  // next record in buf_
+};
+
+}  // namespace platform
+}  // namespace detail
+}  // namespace boost_tempfm
+
+#endif
