@@ -12,8 +12,16 @@
 # Boost.Log's ABI differs between its shared and static builds (namespace v2_mt_posix against
 # v2s_mt_posix, chosen by BOOST_LOG_DYN_LINK), so one object file cannot serve both.
 
-# The platform backend (libs/platform/platform.hpp): linux, the only one so far.
-set(BOOST_TEMPFM_BACKEND linux)
+# The platform backend (libs/platform/platform.hpp): linux on Linux, posix (portable POSIX: macOS,
+# the BSDs) elsewhere, or on Linux too with BOOST_TEMPFM_PORTABLE_POSIX, so that CI tests it;
+# windows on Windows, whose files (tagged windows in libs/sources.txt) are still to come.
+if(WIN32)
+  set(BOOST_TEMPFM_BACKEND windows)
+elseif(BOOST_TEMPFM_PORTABLE_POSIX OR NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(BOOST_TEMPFM_BACKEND posix)
+else()
+  set(BOOST_TEMPFM_BACKEND linux)
+endif()
 message(STATUS "boost_tempfm: platform backend ${BOOST_TEMPFM_BACKEND}")
 
 # The sources of that backend, from the one list: a file alone belongs to every backend, a file

@@ -34,9 +34,10 @@ unnamed_file temp_file_manager::create_unnamed_impl(const create_options& opt, b
   int fd = -1;
   if (const int err = detail::platform::open_unnamed(d.fd >= 0 ? d.fd : s.root_fd(), S_IRUSR | S_IWUSR, fd)) {
     // Kernels or filesystems without O_TMPFILE say EOPNOTSUPP (or EISDIR: the flag includes
-    // O_DIRECTORY, which kernels before 3.11 took alone).
+    // O_DIRECTORY, which kernels before 3.11 took alone); so does the portable backend, always.
     if (err == EOPNOTSUPP || err == EISDIR)
-      detail::fail(ec, "the filesystem of this directory does not support unnamed files (O_TMPFILE)", dir, EOPNOTSUPP);
+      detail::fail(ec, "this system or the filesystem of this directory does not support unnamed files (O_TMPFILE)",
+                   dir, EOPNOTSUPP);
     else
       detail::fail(ec, "cannot create an unnamed file", dir, err);
     return {};

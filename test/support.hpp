@@ -288,6 +288,30 @@ inline child_result run_unprivileged(const fs::path& dir, const std::function<in
 
 inline bool is_root() { return ::geteuid() == 0; }
 
+// The library's platform backend, as the build says (CMake and b2 define TEMPFM_TEST_PORTABLE_BACKEND
+// for every test): the portable POSIX backend gives fewer guarantees (doc/design.md, "Platforms and
+// limits").
+constexpr bool portable_backend = TEMPFM_TEST_PORTABLE_BACKEND != 0;
+
+// Precondition of a test of a guarantee only the Linux backend gives: skipped with the portable
+// backend, saying why, e.g.
+//   *boost::unit_test::precondition(linux_backend_only{"cannot tell a bind mount ... apart"})
+struct linux_backend_only {
+  const char* why;  // what the portable backend cannot do
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result r(!portable_backend);
+    if (portable_backend) r.message() << "skipped with the portable POSIX backend, which " << why;
+    return r;
+  }
+};
+
+// The reasons shared by several suites.
+constexpr const char* no_birth_time =
+    "has no birth time on Linux (no statx): the status change time stands in, so an object written (or "
+    "given entries) after its identity was recorded is taken for another one, and a sweep leaves it in place";
+constexpr const char* no_unnamed_files =
+    "has no unnamed files (no O_TMPFILE): create_unnamed_file() fails with EOPNOTSUPP (test_platform)";
+
 // Root, and `unshare` can make PID and mount namespaces here (not in every container).
 inline bool can_unshare() {
   if (!is_root()) return false;

@@ -63,7 +63,8 @@ BOOST_AUTO_TEST_CASE(the_root_given_as_the_directory_is_the_root) {
   BOOST_TEST(f.path().parent_path() == m.root());
 }
 
-BOOST_AUTO_TEST_CASE(unnamed_files_in_another_directory) {
+BOOST_AUTO_TEST_CASE(unnamed_files_in_another_directory,
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
   scratch s;
   tfm::temp_file_manager m("d_", s.dir / "root");
   const fs::path out = s.dir / "out";

@@ -110,7 +110,8 @@ BOOST_AUTO_TEST_CASE(a_registered_path_re_created_after_its_owner_died_is_kept) 
   BOOST_TEST(read_file(report) == "the new report");
 }
 
-BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed) {
+BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed,
+                     *boost::unit_test::precondition(linux_backend_only{no_birth_time})) {
   scratch s;
   const fs::path root = s.dir / "root";
   fs::create_directories(root);

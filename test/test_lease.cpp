@@ -91,7 +91,8 @@ BOOST_AUTO_TEST_CASE(owners_in_a_child_pid_namespace_and_on_the_host_never_sweep
   std::vector<tfm::registry_entry> box_entries = entries_with(canon, boxed.paths[0]);
   BOOST_REQUIRE(box_entries.size() == 3u);
   BOOST_TEST(box_entries.front().owner.pid == 1u);  // its pid means nothing out here
-  BOOST_TEST(box_entries.front().owner.pid_namespace != tfm::current_process().pid_namespace);
+  // Which PID namespace it runs in is for display only (0: unknown, with the portable backend).
+  if (!portable_backend) BOOST_TEST(box_entries.front().owner.pid_namespace != tfm::current_process().pid_namespace);
   BOOST_TEST(box_entries.front().owner_alive);
 
   host_sweeps(root);  // the host sweeps: the boxed worker's files stay

@@ -172,13 +172,20 @@ BOOST_AUTO_TEST_CASE(current_process_names_this_process) {
   BOOST_TEST(me.pid == static_cast<std::uint32_t>(::getpid()));
   struct stat ns;
   BOOST_REQUIRE(::stat("/proc/self/ns/pid", &ns) == 0);
-  BOOST_TEST(me.pid_namespace == static_cast<std::uint64_t>(ns.st_ino));
   BOOST_TEST(me.instance != 0u);
   BOOST_TEST(me == tfm::current_process());
   const std::string boot = read_file("/proc/sys/kernel/random/boot_id");
   char first[3];
   std::snprintf(first, sizeof first, "%02x", me.boot_id[0]);
-  BOOST_TEST(boot.substr(0, 2) == std::string(first));
+  if (portable_backend) {
+    // No /proc there: no PID namespace, and on Linux no boot id it could read (doc/design.md,
+    // "Platforms and limits"); both are for display only.
+    BOOST_TEST(me.pid_namespace == 0u);
+    BOOST_TEST((me.boot_id == std::array<std::uint8_t, 16>{}));
+  } else {
+    BOOST_TEST(me.pid_namespace == static_cast<std::uint64_t>(ns.st_ino));
+    BOOST_TEST(boot.substr(0, 2) == std::string(first));
+  }
   std::ostringstream text;
   text << me;
   BOOST_TEST(text.str() == "pid " + std::to_string(::getpid()));  // our own namespace: no suffix

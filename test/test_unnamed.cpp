@@ -27,7 +27,8 @@ nlink_t links_of(int fd) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(an_unnamed_file_has_no_name_and_no_entry) {
+BOOST_AUTO_TEST_CASE(an_unnamed_file_has_no_name_and_no_entry,
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
   scratch s;
   tfm::temp_file_manager m("u_", s.dir / "root");
   tfm::unnamed_file f = m.create_unnamed_file();
@@ -52,7 +53,8 @@ BOOST_AUTO_TEST_CASE(an_unnamed_file_has_no_name_and_no_entry) {
   BOOST_TEST(g.native_handle() == fd);
 }
 
-BOOST_AUTO_TEST_CASE(linked_it_becomes_an_ordinary_file) {
+BOOST_AUTO_TEST_CASE(linked_it_becomes_an_ordinary_file,
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
   scratch s;
   tfm::temp_file_manager m("u_", s.dir / "root");
   fs::path dest = s.dir / "root" / "kept.bin";
@@ -71,7 +73,8 @@ BOOST_AUTO_TEST_CASE(linked_it_becomes_an_ordinary_file) {
   BOOST_TEST(fs::exists(dest));  // not the manager's
 }
 
-BOOST_AUTO_TEST_CASE(link_to_replaces_or_refuses_as_asked) {
+BOOST_AUTO_TEST_CASE(link_to_replaces_or_refuses_as_asked,
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
   scratch s;
   tfm::temp_file_manager m("u_", s.dir / "root");
   const fs::path dest = s.dir / "root" / "out.txt";
@@ -113,7 +116,8 @@ BOOST_AUTO_TEST_CASE(prefix_and_suffix_are_refused) {
   BOOST_CHECK_THROW(m.create_unnamed_file(tfm::create_options().mode(04600)), fs::filesystem_error);
 }
 
-BOOST_AUTO_TEST_CASE(nothing_is_left_after_sigkill) {
+BOOST_AUTO_TEST_CASE(nothing_is_left_after_sigkill,
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
   scratch s;
   const fs::path root = s.dir / "root";
   fs::create_directories(root);
@@ -127,7 +131,8 @@ BOOST_AUTO_TEST_CASE(nothing_is_left_after_sigkill) {
 }
 
 BOOST_AUTO_TEST_CASE(link_to_another_filesystem_is_exdev_naming_the_destination,
-                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files}) *
+                         boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
                        struct stat a, b;
                        return ::stat("/dev/shm", &a) == 0 && ::stat(fs::temp_directory_path().c_str(), &b) == 0 &&
                               a.st_dev != b.st_dev;
