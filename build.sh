@@ -6,11 +6,12 @@
 #                     CMake build (warnings are errors) + ctest, b2 build + tests, every way users
 #                     consume it (installed prefix, find_package, fully static, pkg-config,
 #                     add_subdirectory, b2 use-project), the Debian packages installed on a fresh
-#                     Debian 12, ASan+UBSan, libFuzzer, ThreadSanitizer
+#                     Debian 12, ASan+UBSan, the portable POSIX backend (forced on Linux), libFuzzer,
+#                     ThreadSanitizer
 #   ./build.sh bench  install what is missing, build, run bench/bench_tempfm on tmpfs and on disk
 #   ./build.sh deps   only install the packages
 # Build trees go to ./out/ (override with OUT=dir). JOBS defaults to 2. The 60 s load test runs
-# once (CMake build); the b2 and sanitizer runs use TEMPFM_LOAD_SECONDS=5.
+# once (CMake build); the b2, sanitizer and portable-backend runs use TEMPFM_LOAD_SECONDS=5.
 set -euo pipefail
 cd "$(dirname "$0")"
 SRC=$(pwd)
@@ -80,6 +81,11 @@ run_tests() {
     UBSAN_OPTIONS=print_stacktrace=1 ctest -j "$JOBS" --output-on-failure)
   ok "asan+ubsan"
 
+  stage "the portable POSIX platform backend (macOS, the BSDs), forced on Linux: build (-Werror) and ctest"
+  cmake_build "$OUT/portable" -DBOOST_TEMPFM_PORTABLE_POSIX=ON -DBOOST_TEMPFM_INSTALL=OFF
+  (cd "$OUT/portable" && TEMPFM_LOAD_SECONDS=5 ctest -j "$JOBS" --output-on-failure)
+  ok "portable posix backend"
+
   stage "libFuzzer on the registry reader (ASan+UBSan, 60 s)"
   mkdir -p "$OUT/fuzz/corpus"
   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$SRC" \
@@ -114,5 +120,5 @@ case "${1:-}" in
     mkdir -p "$OUT/bench-disk"
     BENCH_BULK=${BENCH_BULK_DISK:-20000} "$OUT/cmake/bench/bench_tempfm" "$OUT/bench-disk"
     ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
