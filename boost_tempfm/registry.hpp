@@ -26,9 +26,9 @@ namespace boost_tempfm {
 // root's registry while it runs (see doc/design.md, "Ownership"). These fields say who it is.
 struct owner_id {
   std::uint32_t pid = 0;                    // as the process sees itself, in its own PID namespace
-  std::uint64_t pid_namespace = 0;          // inode of its /proc/self/ns/pid; 0 if unknown
+  std::uint64_t pid_namespace = 0;          // inode of its /proc/self/ns/pid; 0 if unknown (not Linux)
   std::uint64_t instance = 0;               // random, drawn at start and again after fork()
-  std::array<std::uint8_t, 16> boot_id{};  // /proc/sys/kernel/random/boot_id
+  std::array<std::uint8_t, 16> boot_id{};  // /proc/sys/kernel/random/boot_id (BSD, macOS: kern.boottime)
 
   friend bool operator==(const owner_id& a, const owner_id& b) {
     return a.pid == b.pid && a.pid_namespace == b.pid_namespace && a.instance == b.instance &&

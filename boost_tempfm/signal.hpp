@@ -10,8 +10,9 @@
 namespace boost_tempfm {
 
 // Opt-in: on SIGINT, SIGTERM and SIGHUP, remove what every manager of this process still tracks,
-// using only async-signal-safe calls (unlink, rmdir and a getdents64 walk of directories, with the
-// same never-follow-a-symlink rule), then hand the signal on: to the handler the application had
+// using only async-signal-safe calls (unlink, rmdir and, on Linux, a getdents64 walk of directories,
+// with the same never-follow-a-symlink rule; elsewhere a directory that still holds entries is left
+// to the next sweep), then hand the signal on: to the handler the application had
 // installed before (called as it would have been), or, if there was none, end the process by the
 // signal as it would have. A signal the application ignores (SIG_IGN) is left alone. Entries
 // inherited through fork() are never touched. Safe to call more than once; call it after
