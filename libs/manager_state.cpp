@@ -107,7 +107,7 @@ manager_state::~manager_state() {
 }
 
 std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig,
-                                    bool registered) {
+                                    bool registered, bool outside) {
   std::uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -119,6 +119,10 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
   entry& e = slab_[index];
   try {
     if (registered) registered_[p.native()] = index;
+    if (outside) {
+      e.outside_at = static_cast<std::uint32_t>(outside_.size());
+      outside_.push_back(index);
+    }
   } catch (...) {
     free_.push_back(index);
     throw;
@@ -128,6 +132,7 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
   e.state = slot_state::live;
   e.kind = kind;
   e.registered = registered;
+  e.outside = outside;
   e.owner = self_pid();
   e.order = next_order_++;
   e.ref = ref;
@@ -146,6 +151,13 @@ manager_state::entry* manager_state::find(std::uint64_t id) noexcept {
 void manager_state::release(std::uint32_t index) noexcept {
   entry& e = slab_[index];
   if (e.registered) registered_.erase(e.path.native());
+  if (e.outside) {  // swapped with the last of the list
+    const std::uint32_t last = outside_.back();
+    outside_[e.outside_at] = last;
+    slab_[last].outside_at = e.outside_at;
+    outside_.pop_back();
+    e.outside = false;
+  }
   e.state = slot_state::free;
   e.path.clear();
   e.sig = nullptr;
@@ -158,6 +170,8 @@ std::int64_t manager_state::tracked(const boost::filesystem::path& p) const {
   const std::uint32_t self = self_pid();
   auto it = registered_.find(p.native());
   if (it != registered_.end()) return slab_[it->second].owner == self ? std::int64_t(it->second) : -1;
+  for (const std::uint32_t i : outside_)
+    if (slab_[i].owner == self && slab_[i].path.native() == p.native()) return std::int64_t(i);
   if (p.parent_path() != root_) return -1;
   // A name in the root may be one this manager created: rare enough for a scan.
   for (std::size_t i = 0; i < slab_.size(); ++i)
@@ -192,17 +206,17 @@ manager_state::made manager_state::create_in(const boost::filesystem::path& dir,
   // Made exclusively (O_EXCL, O_NOFOLLOW) at a random name: recorded by path only and removed by
   // name, like what is made in the root. No stat of the new object on the hot path.
   registering_observer obs(*registry_, spec.kind);
-  // Indexed by path like registered ones: register_file() of it then finds it tracked.
+  // Listed in outside_: register_file() of it then finds it tracked.
   return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
                        obs.sig, true);
 }
 
 manager_state::made manager_state::track_created(created c, entry_type kind, registry_ref ref, signal_node* sig,
-                                                 bool indexed) {
+                                                 bool outside) {
   try {
     std::lock_guard<std::mutex> g(mu_);
     if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
-    const std::uint64_t id = insert(c.path, kind, ref, sig, indexed);
+    const std::uint64_t id = insert(c.path, kind, ref, sig, false, outside);
     return {std::move(c.path), id, c.fd};
   } catch (...) {
     signal_detach(sig);

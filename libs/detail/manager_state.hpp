@@ -103,14 +103,18 @@ class manager_state {
  private:
   // Entries live in a slab: a handle's id is the slot index and the slot's generation, so finding
   // an entry costs no hashing and no allocation. Registered paths are also indexed by path (to
-  // track each once); created ones are unique by construction.
+  // track each once); created ones are unique by construction. Those created outside the root are
+  // listed in outside_ instead (a slot index each: no hashing, no allocation per entry), which
+  // tracked() scans: few live at once (atomic saves in flight).
   enum class slot_state : unsigned char { free, live, busy };  // busy: being removed outside the lock
   struct entry {
     boost::filesystem::path path;
     std::uint32_t gen = 0;
     slot_state state = slot_state::free;
     entry_type kind = entry_type::file;
-    bool registered = false;  // indexed by path in registered_ (registered, or created outside the root)
+    bool registered = false;  // indexed by path in registered_ (register_file)
+    bool outside = false;     // created outside the root: listed in outside_, at outside_at
+    std::uint32_t outside_at = 0;
     std::uint32_t owner = 0;  // pid
     std::uint64_t order = 0;  // creation order: cleanup_all removes in it
     registry_ref ref;
@@ -121,9 +125,10 @@ class manager_state {
   // The part of create() and create_in() after the object exists: published for the signal handler
   // and tracked. On failure the object is removed and unregistered.
   // sig: published already (before the create), or nullptr.
-  made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool indexed);
-  // mu_ held. Returns the handle id.
-  std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered);
+  made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool outside);
+  // mu_ held. Returns the handle id. registered: indexed in registered_; outside: listed in outside_.
+  std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered,
+                       bool outside = false);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
   entry* find(std::uint64_t id) noexcept;
   // mu_ held: frees the slot (the caller detaches the signal node and the registry entry).
@@ -140,6 +145,7 @@ class manager_state {
   std::vector<entry> slab_;
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::string, std::uint32_t> registered_;  // path -> slot, registered entries
+  std::vector<std::uint32_t> outside_;                         // slots of entries created outside the root
   std::size_t count_ = 0;                                      // live and busy entries
   std::uint64_t next_order_ = 0;
 };
