@@ -24,7 +24,7 @@ atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
 }
 
 void atomic_file::commit_impl(const persist_options& opt, boost::system::error_code* ec) {
-  const boost::filesystem::path src = given_path();
+  const boost::filesystem::path& src = given_path();
   if (committed_ || src.empty() || !owns())
     return detail::fail(ec,
                         committed_ ? "cannot commit twice"

@@ -22,38 +22,42 @@ namespace detail {
 int resolve_dest(const boost::filesystem::path& dest, dest_path& out, const char*& what) {
   what = "the destination names no file";
   if (dest.empty()) return EINVAL;
-  boost::filesystem::path abs = dest;
-  if (!abs.is_absolute()) {
+  // Absolute already (the common case): looked at in place, copied once into out.dest.
+  boost::filesystem::path made_abs;
+  if (!dest.is_absolute()) {
     boost::system::error_code ec;
-    abs = boost::filesystem::absolute(dest, ec);
+    made_abs = boost::filesystem::absolute(dest, ec);
     if (ec) {
       what = "cannot make the destination absolute (no current directory?)";
       return ec.value();
     }
   }
+  const boost::filesystem::path& abs = made_abs.empty() ? dest : made_abs;
   // Most destinations are already normal ("/a/b/c": no "//", "." or ".." component, no trailing
   // '/'): then the leaf and the directory are split off directly (lexically_normal() is the
-  // slowest step of an atomic save otherwise).
+  // slowest step of an atomic save otherwise). One pass over the bytes, each component's length
+  // counted as it goes.
   const std::string& n = abs.native();
   bool normal = n.size() > 1 && n.back() != '/';
-  for (std::size_t i = 0; normal && i < n.size(); ++i) {
-    if (n[i] != '/') continue;
-    const std::size_t j = n.find('/', i + 1);
-    const std::size_t len = (j == std::string::npos ? n.size() : j) - i - 1;
-    if (len == 0 || (len == 1 && n[i + 1] == '.') || (len == 2 && n[i + 1] == '.' && n[i + 2] == '.')) normal = false;
+  std::size_t slash = 0;  // the last '/' seen (n[0] is '/': absolute)
+  for (std::size_t i = 1; normal && i <= n.size(); ++i) {
+    if (i < n.size() && n[i] != '/') continue;
+    const std::size_t len = i - slash - 1;
+    if (len == 0 || (len == 1 && n[slash + 1] == '.') || (len == 2 && n[slash + 1] == '.' && n[slash + 2] == '.'))
+      normal = false;
+    if (i < n.size()) slash = i;
   }
   if (normal) {
-    const std::size_t slash = n.rfind('/');
-    out.leaf = n.substr(slash + 1);
-    out.dir = slash == 0 ? boost::filesystem::path("/") : boost::filesystem::path(n.substr(0, slash));
-    out.dest = std::move(abs);
+    out.leaf.assign(n, slash + 1, std::string::npos);
+    out.dir = slash == 0 ? boost::filesystem::path("/") : boost::filesystem::path(n.data(), n.data() + slash);
+    out.dest = abs;
     return 0;
   }
-  abs = abs.lexically_normal();
-  const boost::filesystem::path leaf = abs.filename();
+  boost::filesystem::path norm = abs.lexically_normal();
+  const boost::filesystem::path leaf = norm.filename();
   if (leaf.empty() || leaf == "." || leaf == ".." || leaf == "/") return EINVAL;
-  out.dest = abs;
-  out.dir = abs.parent_path();
+  out.dir = norm.parent_path();
+  out.dest = std::move(norm);
   out.leaf = leaf.native();
   return 0;
 }
@@ -122,7 +126,10 @@ void staging_affixes(const std::string& leaf, std::size_t name_max, std::size_t 
   suffix = ".tmp";
   const std::size_t fixed = 2 + digits + suffix.size();  // the dots around the leaf
   const std::size_t room = name_max > fixed ? name_max - fixed : 0;
-  prefix = "." + leaf.substr(0, room) + ".";
+  // Built in place: no temporaries.
+  prefix.assign(1, '.');
+  prefix.append(leaf, 0, room);
+  prefix += '.';
 }
 
 }  // namespace detail

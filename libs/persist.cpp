@@ -52,7 +52,7 @@ const char* refusal(int err) {
 }  // namespace
 
 void temp_file::persist_into(const fs::path& display, const persist_options& opt, boost::system::error_code* ec) {
-  const fs::path src = given_path();
+  const fs::path& src = given_path();  // no copy: forget() below clears it (copied first if still needed)
   hold_guard held;
   if (state()) {
     // Out of cleanup_all's and exit's hands while it moves.
@@ -79,10 +79,11 @@ void temp_file::persist_into(const fs::path& display, const persist_options& opt
   }
   if (err) return detail::fail(ec, refusal(err), src, display, err);
   held.settle(true);  // moved: forgotten by the manager and the registry, never removed
+  if (!opt.sync()) return forget();
+  const fs::path moved = src;  // for the message
   forget();
-  if (opt.sync())
-    if (int serr = detail::sync_dir(display.parent_path()))
-      return detail::fail(ec, "persisted, but cannot sync the destination's directory", src, display, serr);
+  if (int serr = detail::sync_dir(display.parent_path()))
+    return detail::fail(ec, "persisted, but cannot sync the destination's directory", moved, display, serr);
 }
 
 void temp_file::copy_into(const fs::path& dest, const persist_options& opt, boost::system::error_code* ec) {
