@@ -47,11 +47,15 @@ class digit_pool {
   void refill(std::uint64_t me) {
     unsigned char raw[sizeof hex_ / 2];
     if (platform::random_bytes(raw, sizeof raw) == 0) {
+      // Made on the stack and copied: written in place, each byte looked the thread-local's address
+      // up again in a shared library (a __tls_get_addr call per byte, ~16 per name).
       static const char digit[] = "0123456789abcdef";
+      char h[sizeof hex_];
       for (std::size_t i = 0; i < sizeof raw; ++i) {
-        hex_[2 * i] = digit[raw[i] >> 4];
-        hex_[2 * i + 1] = digit[raw[i] & 15];
+        h[2 * i] = digit[raw[i] >> 4];
+        h[2 * i + 1] = digit[raw[i] & 15];
       }
+      std::memcpy(hex_, h, sizeof hex_);
     } else {
       static const boost::filesystem::path model(std::string(sizeof hex_, '%'));
       const std::string h = boost::filesystem::unique_path(model).native();
