@@ -56,6 +56,34 @@ BOOST_AUTO_TEST_CASE(files_and_dirs_in_another_directory_without_clutter) {
   BOOST_TEST(listing(out) == (std::set<std::string>{"existing", kept.filename().string()}));
 }
 
+// Files made outside the root are listed by slot (no path index): the list stays right when
+// entries leave it out of order, and register_file() still finds each one still tracked.
+BOOST_AUTO_TEST_CASE(outside_entries_stay_found_when_others_leave_out_of_order) {
+  scratch s;
+  tfm::temp_file_manager m("d_", s.dir / "root");
+  const fs::path out = s.dir / "out";
+  fs::create_directories(out);
+  std::vector<tfm::temp_file> files;
+  for (int i = 0; i < 5; ++i) files.push_back(m.create_temp_file(tfm::create_options().directory(out)));
+  std::vector<fs::path> paths;
+  for (const tfm::temp_file& f : files) paths.push_back(f.path());
+  files[1].remove();
+  const fs::path released = files[3].release();
+  tfm::atomic_file a = m.create_atomic_file(out / "dest");
+  BOOST_TEST(m.tracked_count() == 4u);
+  for (int i : {0, 2, 4}) m.register_file(paths[static_cast<std::size_t>(i)]);  // tracked: no second entry
+  m.register_file(a.path());
+  BOOST_TEST(m.tracked_count() == 4u);
+  m.register_file(released);  // forgotten by release(): tracked again
+  BOOST_TEST(m.tracked_count() == 5u);
+  a.commit();
+  files.clear();
+  BOOST_TEST(m.tracked_count() == 1u);
+  m.cleanup_all();
+  BOOST_TEST(listing(out) == std::set<std::string>{"dest"});
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+}
+
 BOOST_AUTO_TEST_CASE(the_root_given_as_the_directory_is_the_root) {
   scratch s;
   tfm::temp_file_manager m("d_", s.dir / "root");
