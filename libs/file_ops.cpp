@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 namespace boost_tempfm {
@@ -35,17 +36,19 @@ int resolve_dest(const boost::filesystem::path& dest, dest_path& out, const char
   const boost::filesystem::path& abs = made_abs.empty() ? dest : made_abs;
   // Most destinations are already normal ("/a/b/c": no "//", "." or ".." component, no trailing
   // '/'): then the leaf and the directory are split off directly (lexically_normal() is the
-  // slowest step of an atomic save otherwise). One pass over the bytes, each component's length
-  // counted as it goes.
+  // slowest step of an atomic save otherwise). One pass over the bytes, each component's end
+  // found by memchr (a byte loop cost more than the rest of resolve_dest).
   const std::string& n = abs.native();
   bool normal = n.size() > 1 && n.back() != '/';
   std::size_t slash = 0;  // the last '/' seen (n[0] is '/': absolute)
-  for (std::size_t i = 1; normal && i <= n.size(); ++i) {
-    if (i < n.size() && n[i] != '/') continue;
-    const std::size_t len = i - slash - 1;
+  while (normal) {
+    const void* next = std::memchr(n.data() + slash + 1, '/', n.size() - slash - 1);
+    const std::size_t end = next ? static_cast<std::size_t>(static_cast<const char*>(next) - n.data()) : n.size();
+    const std::size_t len = end - slash - 1;
     if (len == 0 || (len == 1 && n[slash + 1] == '.') || (len == 2 && n[slash + 1] == '.' && n[slash + 2] == '.'))
       normal = false;
-    if (i < n.size()) slash = i;
+    if (!next) break;
+    slash = end;
   }
   if (normal) {
     out.leaf.assign(n, slash + 1, std::string::npos);
