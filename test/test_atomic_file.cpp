@@ -316,3 +316,40 @@ BOOST_AUTO_TEST_CASE(an_entry_whose_identity_was_never_recorded_is_left_in_place
   BOOST_TEST(read_file(s.dir / ".x.1234.tmp") == "whose?");
   BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
 }
+
+// The destination as the caller spells it: "//", "." and ".." components, or relative, are
+// normalised (the slow path); a normal absolute one is split directly (the fast path). Both give
+// the same directory, name and destination().
+BOOST_AUTO_TEST_CASE(destinations_spelt_in_any_way_resolve_to_the_same_file) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  const fs::path out = s.dir / "out";
+  fs::create_directories(out / "sub");
+  const fs::path dest = out / "r.txt";
+  const std::string o = out.string();
+  for (const fs::path& spelt : {fs::path(o + "/r.txt"), fs::path(o + "//r.txt"), fs::path(o + "/./r.txt"),
+                                fs::path(o + "/sub/../r.txt"), fs::path(o + "/sub/.././/r.txt")}) {
+    tfm::atomic_file f = m.create_atomic_file(spelt);
+    BOOST_TEST(f.destination() == dest, spelt);
+    BOOST_TEST(f.path().parent_path() == out, spelt);
+    write_fd(f.native_handle(), spelt.string());
+    f.commit();
+    BOOST_TEST(read_file(dest) == spelt.string());
+  }
+  {
+    const fs::path cwd = fs::current_path();
+    fs::current_path(out / "sub");
+    tfm::atomic_file f = m.create_atomic_file("../r.txt");
+    fs::current_path(cwd);
+    BOOST_TEST(f.destination() == dest);
+    f.commit();
+  }
+  // Names that name no file.
+  for (const std::string& bad : {o + "/", o + "/.", o + "/sub/"}) {
+    boost::system::error_code ec;
+    tfm::atomic_file f = m.create_atomic_file(bad, ec);
+    BOOST_TEST(ec.value() == EINVAL, bad);
+  }
+  BOOST_TEST(listing(out) == (std::set<std::string>{"r.txt", "sub"}));
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+}
