@@ -404,9 +404,9 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
       full.reserve(rootp.size() + e.stored.size());
       full = rootp;
       full += e.stored;
-      re.path = std::move(full);
+      re.path = platform::path_of_bytes(std::move(full));
     } else {
-      re.path = e.stored;
+      re.path = platform::path_of_bytes(e.stored);
     }
     re.type = e.type == 1 ? entry_type::directory : entry_type::file;
     re.flags = e.flags;

@@ -101,6 +101,13 @@ std::uint64_t fnv1a64(const std::string& s) {
   return h;
 }
 
+// The capacity of a new registry: initial_blocks, or where files are mapped in larger units
+// (platform::map_granularity: Windows) one such unit, so that every capacity (doubled as it
+// grows) is a whole number of them.
+std::uint64_t first_blocks() noexcept {
+  return std::max<std::uint64_t>(initial_blocks, platform::map_granularity() / block_bytes);
+}
+
 }  // namespace
 
 fs::path registry_dir_of(const fs::path& root) { return root / (".tempfm-" + std::to_string(platform::user_id())); }
@@ -223,7 +230,7 @@ void registry::check_header() {
   // (Re)write the header in place. The file only ever grows: other processes may have it mapped,
   // and a mapping past the end of a file is SIGBUS. Their blocks stay as they are.
   const std::uint32_t cap =
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, initial_blocks), max_blocks));
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, first_blocks()), max_blocks));
   // Allocated, not sparse: on tmpfs even reading a hole through a mapping allocates (SIGBUS when full).
   if (file_blocks < cap) {
     if (int err = platform::allocate(reg_fd_, file_blocks * block_bytes, std::uint64_t(cap - file_blocks) * block_bytes))

@@ -150,6 +150,9 @@ void register_state(manager_state* s);
 void unregister_state(manager_state* s) noexcept;
 // Calls attach_signal_nodes() on every live state.
 void attach_all_signal_nodes();
+// What the exit hook does: every manager of this process removes what it tracks (reason exit).
+// From an ordinary thread only (the Windows console handler's); never from a signal handler.
+void remove_all_of_every_manager();
 
 }  // namespace detail
 }  // namespace boost_tempfm

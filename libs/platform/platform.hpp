@@ -27,6 +27,7 @@
 #include <boost_tempfm/config.hpp>
 
 #include <boost/filesystem/path.hpp>
+#include <boost/system/error_category.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +39,10 @@ namespace platform {
 
 // "linux", "posix" or "windows".
 const char* backend_name() noexcept;
+
+// The category of the errno values this layer returns, for error_codes: system_category() on POSIX
+// (where the two agree); generic_category() on Windows, where system_category() means Win32 codes.
+const boost::system::error_category& errno_category() noexcept;
 
 // ---- Handles -----------------------------------------------------------------------------------
 
@@ -55,14 +60,26 @@ using path_char = boost::filesystem::path::value_type;
 using path_string = boost::filesystem::path::string_type;
 
 // The bytes that stand for path p in the registry and the signal list, and keys of path maps: its
-// native string on POSIX (a reference, no copy); on Windows its narrow form (converted as
-// boost::filesystem::path converts: the ANSI code page unless the application imbued another).
+// native string on POSIX (a reference, no copy). On Windows "/" and its generic narrow form
+// ("/C:/Users/me/AppData/Local/Temp/tempfm/x": the registry's format is '/'-separated and absolute
+// paths begin with '/'), converted as boost::filesystem::path converts narrow strings (the ANSI
+// code page unless the application imbued another locale: names it cannot spell are not
+// registered faithfully there).
 template <class Path = boost::filesystem::path>
 decltype(auto) path_bytes(const Path& p) {
   if constexpr (sizeof(typename Path::value_type) == 1)
     return (p.native());
   else
-    return p.string();
+    return "/" + p.generic_string();
+}
+
+// The path path_bytes() gave s for.
+inline boost::filesystem::path path_of_bytes(std::string s) {
+  if (sizeof(path_char) == 1) return boost::filesystem::path(std::move(s));
+  if (s.size() > 2 && s[0] == '/' && s[2] == ':') s.erase(0, 1);
+  boost::filesystem::path p(std::move(s));
+  p.make_preferred();
+  return p;
 }
 
 // Appends the narrow string s (a prefix, a suffix: what users pass as std::string) to a name being
@@ -248,6 +265,11 @@ void remove_legacy_semaphore(const char* name) noexcept;
 // mapping cannot meet a full disk (which would be SIGBUS). Never changes bytes the file holds.
 // Linux: posix_fallocate. Portable: zeros written past the end of the file.
 int allocate(handle f, std::uint64_t offset, std::uint64_t length) noexcept;
+
+// The unit in which map_shared_at maps, when it is more than the caller's pages: 1 on POSIX (mmap
+// maps exactly what is asked); Windows: 65536, the allocation granularity (a view starts at a
+// multiple of it; map_shared_at maps whole units, so a registry keeps its size a multiple of it).
+std::size_t map_granularity() noexcept;
 
 // Address space for `bytes`, reserved and inaccessible, to map files into; nullptr (errno in
 // *err) if none.

@@ -22,6 +22,8 @@ namespace {
 int at_or_cwd(handle dir) noexcept { return dir == no_handle ? AT_FDCWD : dir; }
 }  // namespace
 
+const boost::system::error_category& errno_category() noexcept { return boost::system::system_category(); }
+
 int close(handle h) noexcept {
   if (h < 0) return 0;
   // Never retried: the descriptor is gone even when close says EINTR (Linux never keeps it).
@@ -180,6 +182,8 @@ int map_shared_at(void* at, std::size_t bytes, handle f, std::uint64_t offset) n
   void* m = ::mmap(at, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f, static_cast<off_t>(offset));
   return m == MAP_FAILED ? errno : 0;
 }
+
+std::size_t map_granularity() noexcept { return 1; }
 
 void release_address_space(void* at, std::size_t bytes) noexcept {
   if (at) ::munmap(at, bytes);
