@@ -147,12 +147,10 @@ std::shared_ptr<registry> registry::open(const fs::path& given_root) {
     platform::file_status st;
     if (int err = platform::status_of(d.fd, st)) throw_errno("cannot inspect the registry", dir, err);
     check_private(dir, st, true);
-    format::identity id{};
-    if (int err = platform::identity_of_handle(d.fd, id, nullptr)) throw_errno("cannot inspect the registry", dir, err);
     // One registry per registry directory, however it is reached (another spelling, a bind mount,
     // a renamed root): the cache is keyed by the directory itself, and looked up before `locks` is
     // opened, so this process never holds two descriptors of it.
-    const std::string key = std::to_string(id.dev) + ":" + std::to_string(id.ino);
+    const std::string key = std::to_string(st.dev) + ":" + std::to_string(st.ino);
     for (;;) {
       auto it = cache().find(key);
       if (it == cache().end()) break;

@@ -132,6 +132,8 @@ struct file_status {
   std::uint64_t size = 0;
   unsigned mode = 0;       // permission bits (07777)
   std::uint64_t owner = 0;  // the owning user (uid; Windows: 0)
+  std::uint64_t dev = 0;    // the device (Windows: the volume serial number)
+  std::uint64_t ino = 0;    // the inode number (Windows: the file index)
 };
 // The status of `name` in dir (no_handle: a path of its own), never following a final symlink.
 int status_at(handle dir, const path_char* name, file_status& st) noexcept;

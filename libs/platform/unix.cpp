@@ -78,6 +78,8 @@ void status_from(const struct stat& s, file_status& st) noexcept {
   st.size = static_cast<std::uint64_t>(s.st_size);
   st.mode = static_cast<unsigned>(s.st_mode & 07777);
   st.owner = static_cast<std::uint64_t>(s.st_uid);
+  st.dev = static_cast<std::uint64_t>(s.st_dev);
+  st.ino = static_cast<std::uint64_t>(s.st_ino);
 }
 }  // namespace
 

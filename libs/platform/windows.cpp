@@ -247,6 +247,8 @@ void status_from(const BY_HANDLE_FILE_INFORMATION& info, file_status& st) noexce
   // Private to the owner: the root's DACL is checked instead (windows_root.cpp).
   st.mode = st.is_dir ? 0700u : (info.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0400u : 0600u;
   st.owner = 0;
+  st.dev = info.dwVolumeSerialNumber;
+  st.ino = (std::uint64_t(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
 }
 }  // namespace
 
