@@ -17,4 +17,17 @@
 #define BOOST_TEMPFM_DECL
 #endif
 
+namespace boost_tempfm {
+// An open file as the system names it: a descriptor on POSIX systems, a HANDLE on Windows (the one
+// platform switch outside libs/platform). no_native_handle: none (on Windows nullptr, which no
+// successful CreateFileW returns; INVALID_HANDLE_VALUE never reaches a handle).
+#ifdef _WIN32
+using native_handle_type = void*;
+constexpr native_handle_type no_native_handle = nullptr;
+#else
+using native_handle_type = int;
+constexpr native_handle_type no_native_handle = -1;
+#endif
+}  // namespace boost_tempfm
+
 #endif  // BOOST_TEMPFM_CONFIG_HPP

@@ -3,6 +3,7 @@
 #ifndef BOOST_TEMPFM_TEMP_FILE_HPP
 #define BOOST_TEMPFM_TEMP_FILE_HPP
 
+#include <boost_tempfm/config.hpp>
 #include <boost_tempfm/detail/tracked_path.hpp>
 #include <boost_tempfm/persist_options.hpp>
 
@@ -17,7 +18,8 @@ namespace boost_tempfm {
 // Move-only handle to a temporary file, created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW) with mode
 // 0600 unless asked otherwise.
 //   path()          the absolute path (empty once released or removed)
-//   native_handle() the descriptor of the exclusive create when made with keep_open, else -1
+//   native_handle() the descriptor of the exclusive create when made with keep_open, else
+//                   no_native_handle
 //   close()         close that descriptor now (the file stays, still tracked)
 //   persist(dest)   rename it to dest (atomically; see persist_options), and stop managing it
 //   release()       stop managing it; it stays on disk; returns the path
@@ -29,14 +31,14 @@ class BOOST_TEMPFM_DECL temp_file : public detail::tracked_path {
   temp_file() noexcept = default;
   // For the manager: fd (or -1) is owned by the handle from now on.
   temp_file(std::shared_ptr<detail::manager_state> state, boost::filesystem::path p, std::uint64_t id,
-            int fd = -1) noexcept;
+            native_handle_type fd = no_native_handle) noexcept;
   temp_file(temp_file&& other) noexcept;
   temp_file& operator=(temp_file&& other) noexcept;
   ~temp_file();
 
-  // The descriptor (O_RDWR|O_CLOEXEC, from the exclusive create, never reopened), or -1.
-  int native_handle() const noexcept { return fd_; }
-  bool is_open() const noexcept { return fd_ >= 0; }
+  // The descriptor (O_RDWR|O_CLOEXEC, from the exclusive create, never reopened), or no_native_handle (-1 on POSIX).
+  native_handle_type native_handle() const noexcept { return fd_; }
+  bool is_open() const noexcept { return fd_ != no_native_handle; }
 
   // Closes the descriptor and reports failure (the destructor ignores it); the file stays, and
   // stays tracked. No descriptor: nothing to do.
@@ -58,7 +60,7 @@ class BOOST_TEMPFM_DECL temp_file : public detail::tracked_path {
   void persist(const boost::filesystem::path& dest, boost::system::error_code& ec) noexcept;
 
  protected:
-  void set_native_handle(int fd) noexcept { fd_ = fd; }
+  void set_native_handle(native_handle_type fd) noexcept { fd_ = fd; }
   // persist() to dest (absolute, normalised), the file being given_path().
   void persist_into(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
 
@@ -68,7 +70,7 @@ class BOOST_TEMPFM_DECL temp_file : public detail::tracked_path {
   // The EXDEV fallback: a copy in dest's directory renamed to dest, then the original removed.
   void copy_into(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
 
-  int fd_ = -1;
+  native_handle_type fd_ = no_native_handle;
 };
 
 }  // namespace boost_tempfm

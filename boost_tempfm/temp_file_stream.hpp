@@ -9,6 +9,8 @@
 // `find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS iostreams)`, b2 `lib boost_iostreams`).
 // The rest of boost_tempfm does not depend on Boost.Iostreams.
 
+#include <boost_tempfm/config.hpp>
+
 #include <boost/filesystem/exception.hpp>
 #include <boost/iostreams/device/file_descriptor.hpp>
 #include <boost/iostreams/stream.hpp>
@@ -31,8 +33,8 @@ class temp_file_stream : public boost::iostreams::stream<boost::iostreams::file_
   explicit temp_file_stream(const Handle& h) : base(device(h.native_handle(), h.path())) {}
 
  private:
-  static boost::iostreams::file_descriptor device(int fd, const boost::filesystem::path& p) {
-    if (fd < 0)
+  static boost::iostreams::file_descriptor device(native_handle_type fd, const boost::filesystem::path& p) {
+    if (fd == no_native_handle)
       throw boost::filesystem::filesystem_error(
           "boost_tempfm: no open descriptor to stream over (create the file with keep_open)", p,
           boost::system::error_code(EBADF, boost::system::system_category()));

@@ -23,15 +23,15 @@ class BOOST_TEMPFM_DECL unnamed_file {
  public:
   unnamed_file() noexcept = default;
   // For the manager: fd is owned by the handle from now on.
-  explicit unnamed_file(int fd) noexcept : fd_(fd) {}
+  explicit unnamed_file(native_handle_type fd) noexcept : fd_(fd) {}
   unnamed_file(unnamed_file&& other) noexcept;
   unnamed_file& operator=(unnamed_file&& other) noexcept;
   unnamed_file(const unnamed_file&) = delete;
   unnamed_file& operator=(const unnamed_file&) = delete;
   ~unnamed_file();
 
-  int native_handle() const noexcept { return fd_; }
-  bool is_open() const noexcept { return fd_ >= 0; }
+  native_handle_type native_handle() const noexcept { return fd_; }
+  bool is_open() const noexcept { return fd_ != no_native_handle; }
   const boost::filesystem::path& path() const noexcept { return linked_; }
 
   // Gives the file the name dest, which must be on the filesystem it was made in (else EXDEV,
@@ -52,7 +52,7 @@ class BOOST_TEMPFM_DECL unnamed_file {
   void link_impl(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
   void close_impl(boost::system::error_code* ec);
 
-  int fd_ = -1;
+  native_handle_type fd_ = no_native_handle;
   boost::filesystem::path linked_;
 };
 

@@ -14,7 +14,7 @@
 
 # The platform backend (libs/platform/platform.hpp): linux on Linux, posix (portable POSIX: macOS,
 # the BSDs) elsewhere, or on Linux too with BOOST_TEMPFM_PORTABLE_POSIX, so that CI tests it;
-# windows on Windows, whose files (tagged windows in libs/sources.txt) are still to come.
+# windows on Windows (tagged windows in libs/sources.txt; Win32, and bcrypt for random names).
 if(WIN32)
   set(BOOST_TEMPFM_BACKEND windows)
 elseif(BOOST_TEMPFM_PORTABLE_POSIX OR NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
@@ -55,6 +55,10 @@ function(boost_tempfm_add_objects name)
   target_compile_features(${name} PUBLIC cxx_std_17)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC ${ARGN} Threads::Threads)
+  if(WIN32)
+    target_compile_definitions(${name} PRIVATE _WIN32_WINNT=0x0A00)
+    target_link_libraries(${name} PUBLIC bcrypt advapi32)
+  endif()
   target_compile_options(${name} PRIVATE ${BOOST_TEMPFM_WARNINGS})
 endfunction()
 
@@ -66,6 +70,9 @@ function(boost_tempfm_usage tgt)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${tgt} PUBLIC Boost::filesystem Boost::log Threads::Threads)
+  if(WIN32)
+    target_link_libraries(${tgt} PUBLIC bcrypt advapi32)
+  endif()
 endfunction()
 
 boost_tempfm_add_objects(boost_tempfm_objects Boost::filesystem Boost::log)

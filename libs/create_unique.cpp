@@ -10,10 +10,6 @@
 
 #include <boost/filesystem/operations.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,7 +19,8 @@ namespace detail {
 namespace {
 
 void check_affix(const boost::filesystem::path& dir, const std::string& s, const char* which) {
-  if (s.find('/') != std::string::npos)
+  const char sep = static_cast<char>(boost::filesystem::path::preferred_separator);
+  if (s.find('/') != std::string::npos || s.find(sep) != std::string::npos)
     throw_errno(std::string(which) + " \"" + s + "\" holds a path separator", dir, EINVAL);
   if (s.find('\0') != std::string::npos) throw_errno(std::string(which) + " holds a NUL character", dir, EINVAL);
 }
@@ -36,10 +33,10 @@ void check_affix(const boost::filesystem::path& dir, const std::string& s, const
 class digit_pool {
  public:
   // Appends `digits` (at most 256) random hex digits to out.
-  void append_to(std::string& out, std::size_t digits) {
+  void append_to(platform::path_string& out, std::size_t digits) {
     const std::uint64_t me = current_instance();
     if (me != owner_ || pos_ + digits > sizeof hex_) refill(me);
-    out.append(hex_ + pos_, digits);
+    out.append(hex_ + pos_, hex_ + pos_ + digits);
     pos_ += digits;
   }
 
@@ -54,7 +51,7 @@ class digit_pool {
       }
     } else {
       static const boost::filesystem::path model(std::string(sizeof hex_, '%'));
-      const std::string h = boost::filesystem::unique_path(model).native();
+      const std::string h = boost::filesystem::unique_path(model).string();
       std::memcpy(hex_, h.data(), sizeof hex_);
     }
     pos_ = 0;
@@ -119,20 +116,20 @@ bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem
 namespace {
 
 // Removes what the loop made when a later step failed (the name is ours: it was made O_EXCL).
-void undo(int at, const char* name, entry_type kind, int& fd) noexcept {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-  (void)::unlinkat(at, name, kind == entry_type::directory ? AT_REMOVEDIR : 0);
+void undo(platform::handle at, const platform::path_char* name, entry_type kind, platform::handle& fd) noexcept {
+  (void)platform::close(fd);
+  fd = platform::no_handle;
+  (void)platform::remove_name(at, name, kind == entry_type::directory);
 }
 
 }  // namespace
 
 created create_unique(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
                       std::size_t name_max, const create_spec& spec, create_observer* observer, bool affixes_checked,
-                      int dir_fd) {
+                      platform::handle dir_fd) {
   if (!affixes_checked) validate_affixes(dir, prefix, suffix, name_max, spec.digits);
   const bool is_file = spec.kind != entry_type::directory;
-  const unsigned base_mode = is_file ? (S_IRUSR | S_IWUSR) : S_IRWXU;
+  const unsigned base_mode = is_file ? 0600u : 0700u;
   const bool umasked = is_file && spec.umask_mode;
   const unsigned wanted = spec.mode != 0 ? (spec.mode & 0777) : base_mode;
   const bool observer_sets_mode = observer && observer->sets_mode();
@@ -143,40 +140,38 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
   const bool need_fd = chmod || (is_file && spec.keep_open) || (observer && observer->needs_descriptor());
   constexpr int max_attempts = 100;
   // The whole path is built in one string (one allocation), then handed to the path.
-  std::string full;
+  platform::path_string full;
   full.reserve(dir.native().size() + 1 + prefix.size() + spec.digits + suffix.size());
   full = dir.native();
-  if (full.empty() || full.back() != '/') full += '/';
+  const platform::path_char sep = boost::filesystem::path::preferred_separator;
+  if (full.empty() || (full.back() != '/' && full.back() != sep)) full += sep;
   const std::size_t name_at = full.size();
   boost::filesystem::path p;
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     full.resize(name_at);
-    full += prefix;
+    platform::append_narrow(full, prefix);
     pool.append_to(full, spec.digits);
-    full += suffix;
+    platform::append_narrow(full, suffix);
     p = boost::filesystem::path(std::move(full));
     if (observer) observer->before_create(p);
     // Relative to the directory's descriptor when there is one: no path walk, and the directory
     // created in is the one opened, whatever happens to its path meanwhile.
-    const int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
-    const char* name = dir_fd >= 0 ? p.c_str() + name_at : p.c_str();
-    int fd = -1;
+    const platform::handle at = dir_fd;
+    const platform::path_char* name = dir_fd != platform::no_handle ? p.c_str() + name_at : p.c_str();
+    platform::handle fd = platform::no_handle;
     int err = is_file ? platform::create_file(dir_fd, name, open_mode, &fd) : platform::create_dir(dir_fd, name, open_mode);
     const bool made = err == 0;
     if (made && !is_file) {
       // Ours: a name made O_EXCL a moment ago, in a directory where nobody else may rename our
       // entries (the root, or a directory checked like one).
-      if (need_fd) fd = ::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (need_fd && fd < 0) {
-        err = errno;
+      if (need_fd && (err = platform::open_dir_at(at, name, fd)) != 0) {
         undo(at, name, spec.kind, fd);
         if (observer) observer->not_created(p);
         throw_errno("cannot open the temporary directory just made", p, err);
       }
     }
     if (made) {
-      if (chmod && ::fchmod(fd, static_cast<mode_t>(wanted)) != 0) {
-        err = errno;
+      if (chmod && (err = platform::set_mode(fd, wanted)) != 0) {
         undo(at, name, spec.kind, fd);
         if (observer) observer->not_created(p);
         char m[16];
@@ -197,8 +192,8 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
       c.path = std::move(p);
       if (is_file && spec.keep_open) {
         c.fd = fd;
-      } else if (fd >= 0) {
-        ::close(fd);
+      } else {
+        (void)platform::close(fd);
       }
       return c;
     }

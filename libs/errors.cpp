@@ -14,13 +14,13 @@ void throw_error(const std::string& what, const boost::filesystem::path& p, boos
 }
 
 void throw_errno(const std::string& what, const boost::filesystem::path& p, int err) {
-  throw_error(what, p, boost::system::error_code(err, boost::system::system_category()));
+  throw_error(what, p, boost::system::error_code(err, platform::errno_category()));
 }
 
 void throw_errno(const std::string& what, const boost::filesystem::path& p1, const boost::filesystem::path& p2,
                  int err) {
   throw boost::filesystem::filesystem_error("boost_tempfm: " + what, p1, p2,
-                                            boost::system::error_code(err, boost::system::system_category()));
+                                            boost::system::error_code(err, platform::errno_category()));
 }
 
 }  // namespace detail

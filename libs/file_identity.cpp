@@ -7,11 +7,11 @@
 namespace boost_tempfm {
 namespace detail {
 
-int identity_of(const char* path, format::identity& id, bool* is_dir) noexcept {
+int identity_of(const platform::path_char* path, format::identity& id, bool* is_dir) noexcept {
   return platform::identity_of(path, id, is_dir);
 }
 
-int identity_of_fd(int fd, format::identity& id, unsigned* mode) noexcept {
+int identity_of_fd(platform::handle fd, format::identity& id, unsigned* mode) noexcept {
   return platform::identity_of_handle(fd, id, mode);
 }
 

@@ -181,15 +181,15 @@ void removal_log::done(const removal_result& r) noexcept {
   }
 }
 
-removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
+removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, platform::handle root_fd,
                              const boost::filesystem::path& root, bool measure, bool maybe_wanted,
                              bool unwinding, bool file_only) noexcept {
   removal_log log(p, why, maybe_wanted, unwinding);
   measure = measure || log.wanted();
-  const std::string& ps = p.native();
-  const std::string& rs = root.native();
-  const bool root_child = root_fd >= 0 && ps.size() > rs.size() + 1 && ps.compare(0, rs.size(), rs) == 0 &&
-                          ps[rs.size()] == '/' && ps.find('/', rs.size() + 1) == std::string::npos;
+  const platform::path_string& ps = p.native();
+  const platform::path_string& rs = root.native();
+  const bool root_child = root_fd != platform::no_handle && ps.size() > rs.size() + 1 && ps.compare(0, rs.size(), rs) == 0 &&
+                          ps[rs.size()] == '/' && ps.find('/', rs.size() + 1) == platform::path_string::npos;
   const removal_result r =
       root_child ? remove_at(root_fd, ps.c_str() + rs.size() + 1, p, measure, file_only)
                  : remove_tree(p, measure, file_only);

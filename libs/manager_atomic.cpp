@@ -10,8 +10,6 @@
 #include "detail/file_ops.hpp"
 #include "detail/manager_state.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <climits>
@@ -43,21 +41,22 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
   spec.keep_open = true;
   // By default what the open(O_CREAT, 0666) it replaces would give: 0666 less the umask, without a
   // look at the destination. keep_mode(): the destination's bits if it is a regular file now.
-  struct stat st;
-  if (opt.keep_mode() && ::fstatat(AT_FDCWD, d.dest.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-    spec.mode = static_cast<unsigned>(st.st_mode & 0777);
+  detail::platform::file_status st;
+  if (opt.keep_mode() && detail::platform::status_at(detail::platform::no_handle, d.dest.c_str(), st) == 0 &&
+      st.is_regular)
+    spec.mode = st.mode & 0777u;
   else if (!opt.mode())
     spec.umask_mode = true;
   // Made by path in the destination's directory (no descriptor of it is kept: the commit renames by
   // path too). NAME_MAX unless the filesystem says less when a name turns out too long.
-  std::size_t name_max = NAME_MAX;
+  std::size_t name_max = 255;  // NAME_MAX
   for (int attempt = 0;; ++attempt) {
     std::string prefix, suffix;
     detail::staging_affixes(d.leaf, name_max, spec.digits, prefix, suffix);
     if (opt.prefix()) prefix = *opt.prefix();
     if (!opt.suffix().empty()) suffix = opt.suffix();
     try {
-      detail::manager_state::made m = state_->create_in(d.dir, -1, name_max, prefix, suffix, spec);
+      detail::manager_state::made m = state_->create_in(d.dir, detail::platform::no_handle, name_max, prefix, suffix, spec);
       return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
     } catch (const fs::filesystem_error& e) {
       const int err = e.code().value();

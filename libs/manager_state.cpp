@@ -10,9 +10,6 @@
 
 #include <boost_tempfm/registry.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -35,10 +32,10 @@ class registering_observer : public create_observer {
  public:
   registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
   void before_create(const boost::filesystem::path& p) override {
-    ref = r_.add(p.native(), kind_, format::flag_created);
+    ref = r_.add(platform::path_bytes(p), kind_, format::flag_created);
     publish(p);
   }
-  void after_create(const boost::filesystem::path& p, int) override { settle_window(p); }
+  void after_create(const boost::filesystem::path& p, platform::handle) override { settle_window(p); }
   void not_created(const boost::filesystem::path&) noexcept override {
     window_.leave();
     signal_detach(sig);
@@ -52,7 +49,7 @@ class registering_observer : public create_observer {
  protected:
   void publish(const boost::filesystem::path& p) {
     try {
-      sig = signal_attach(p.native(), mark_of(r_, ref));
+      sig = signal_attach(platform::path_bytes(p), mark_of(r_, ref));
     } catch (...) {
       not_created(p);
       throw;
@@ -118,7 +115,7 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
   }
   entry& e = slab_[index];
   try {
-    if (registered) registered_[p.native()] = index;
+    if (registered) registered_[platform::path_bytes(p)] = index;
   } catch (...) {
     free_.push_back(index);
     throw;
@@ -145,7 +142,7 @@ manager_state::entry* manager_state::find(std::uint64_t id) noexcept {
 
 void manager_state::release(std::uint32_t index) noexcept {
   entry& e = slab_[index];
-  if (e.registered) registered_.erase(e.path.native());
+  if (e.registered) registered_.erase(platform::path_bytes(e.path));
   e.state = slot_state::free;
   e.path.clear();
   e.sig = nullptr;
@@ -156,7 +153,7 @@ void manager_state::release(std::uint32_t index) noexcept {
 
 std::int64_t manager_state::tracked(const boost::filesystem::path& p) const {
   const std::uint32_t self = self_pid();
-  auto it = registered_.find(p.native());
+  auto it = registered_.find(platform::path_bytes(p));
   if (it != registered_.end()) return slab_[it->second].owner == self ? std::int64_t(it->second) : -1;
   if (p.parent_path() != root_) return -1;
   // A name in the root may be one this manager created: rare enough for a scan.
@@ -170,7 +167,7 @@ void manager_state::attach_signal_nodes() {
   std::lock_guard<std::mutex> g(mu_);
   for (entry& e : slab_)
     if (e.state != slot_state::free && e.owner == self && !e.sig)
-      e.sig = signal_attach(e.path.native(), mark_of(*registry_, e.ref));
+      e.sig = signal_attach(platform::path_bytes(e.path), mark_of(*registry_, e.ref));
 }
 
 manager_state::made manager_state::create(const std::string& prefix, const std::string& suffix,
@@ -184,7 +181,7 @@ manager_state::made manager_state::create(const std::string& prefix, const std::
                        obs.ref, obs.sig, false);
 }
 
-manager_state::made manager_state::create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max,
+manager_state::made manager_state::create_in(const boost::filesystem::path& dir, platform::handle dir_fd, std::size_t name_max,
                                              const std::string& prefix, const std::string& suffix,
                                              const create_spec& spec) {
   if (signal_cleanup_running())
@@ -206,7 +203,7 @@ manager_state::made manager_state::track_created(created c, entry_type kind, reg
     return {std::move(c.path), id, c.fd};
   } catch (...) {
     signal_detach(sig);
-    if (c.fd >= 0) ::close(c.fd);
+    (void)platform::close(c.fd);
     (void)remove_tree(c.path, false);
     registry_->remove(ref);
     throw;
@@ -256,10 +253,10 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_type 
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) return;
   }
-  const registry_ref ref = registry_->add(p.native(), kind, format::flag_identity, id);
+  const registry_ref ref = registry_->add(platform::path_bytes(p), kind, format::flag_identity, id);
   signal_node* sig = nullptr;
   try {
-    sig = signal_attach(p.native(), mark_of(*registry_, ref));
+    sig = signal_attach(platform::path_bytes(p), mark_of(*registry_, ref));
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) {  // another thread tracked it meanwhile
       signal_detach(sig);
@@ -267,7 +264,7 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_type 
       return;
     }
     // A registered path inherited through fork stays the parent's entry: this one is ours.
-    auto it = registered_.find(p.native());
+    auto it = registered_.find(platform::path_bytes(p));
     if (it != registered_.end()) {
       slab_[it->second].registered = false;
       registered_.erase(it);

@@ -10,9 +10,6 @@
 #include "detail/root.hpp"
 #include "platform/platform.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -24,15 +21,15 @@ unnamed_file temp_file_manager::create_unnamed_impl(const create_options& opt, b
   detail::manager_state& s = *state_;
   detail::call_dir d;
   if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
-  const fs::path& dir = d.fd >= 0 ? d.path : s.root();
+  const fs::path& dir = d.fd != detail::platform::no_handle ? d.path : s.root();
   if (opt.prefix() || !opt.suffix().empty()) {
     detail::fail(ec, "an unnamed file has no name (prefix and suffix do not apply)", dir, EINVAL);
     return {};
   }
   detail::create_spec spec;
   if (!detail::spec_of(opt, entry_type::file, dir, spec, ec)) return {};
-  int fd = -1;
-  if (const int err = detail::platform::open_unnamed(d.fd >= 0 ? d.fd : s.root_fd(), S_IRUSR | S_IWUSR, fd)) {
+  detail::platform::handle fd = detail::platform::no_handle;
+  if (const int err = detail::platform::open_unnamed(d.fd != detail::platform::no_handle ? d.fd : s.root_fd(), 0600, fd)) {
     // Kernels or filesystems without O_TMPFILE say EOPNOTSUPP (or EISDIR: the flag includes
     // O_DIRECTORY, which kernels before 3.11 took alone); so does the portable backend, always.
     if (err == EOPNOTSUPP || err == EISDIR)
@@ -43,8 +40,9 @@ unnamed_file temp_file_manager::create_unnamed_impl(const create_options& opt, b
     return {};
   }
   unnamed_file f(fd);
-  if (spec.mode != 0 && spec.mode != (S_IRUSR | S_IWUSR) && ::fchmod(fd, static_cast<mode_t>(spec.mode)) != 0) {
-    detail::fail(ec, "cannot give the unnamed file its mode", dir, errno);
+  int err = 0;
+  if (spec.mode != 0 && spec.mode != 0600u && (err = detail::platform::set_mode(fd, spec.mode)) != 0) {
+    detail::fail(ec, "cannot give the unnamed file its mode", dir, err);
     return {};
   }
   return f;

@@ -7,16 +7,14 @@
 #include "detail/errors.hpp"
 #include "detail/file_ops.hpp"
 #include "detail/manager_state.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "platform/platform.hpp"
 
 #include <cerrno>
 
 namespace boost_tempfm {
 
 namespace fs = boost::filesystem;
+namespace platform = detail::platform;
 
 namespace {
 
@@ -33,10 +31,8 @@ struct hold_guard {
 
 // An open descriptor that is closed at scope end unless kept.
 struct fd_holder {
-  int fd = -1;
-  ~fd_holder() {
-    if (fd >= 0) ::close(fd);
-  }
+  platform::handle fd = platform::no_handle;
+  ~fd_holder() { (void)platform::close(fd); }
 };
 
 const char* refusal(int err) {
@@ -64,15 +60,15 @@ void temp_file::persist_into(const fs::path& display, const persist_options& opt
   }
   if (opt.sync()) {
     fd_holder own;
-    int fd = native_handle();
-    if (fd < 0) {
-      own.fd = ::open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (own.fd < 0) return detail::fail(ec, "cannot open the file to sync it", src, display, errno);
+    platform::handle fd = native_handle();
+    if (fd == platform::no_handle) {
+      if (int err = platform::open_file_read(platform::no_handle, src.c_str(), own.fd))
+        return detail::fail(ec, "cannot open the file to sync it", src, display, err);
       fd = own.fd;
     }
     if (int err = detail::sync_fd(fd)) return detail::fail(ec, "cannot sync the file before the rename", src, display, err);
   }
-  const int err = detail::rename_into(AT_FDCWD, src.c_str(), AT_FDCWD, display.c_str(), opt.no_clobber());
+  const int err = detail::rename_into(platform::no_handle, src.c_str(), platform::no_handle, display.c_str(), opt.no_clobber());
   if (err == EXDEV && opt.copy_across_filesystems()) {
     held.settle(false);
     return copy_into(display, opt, ec);
@@ -88,14 +84,14 @@ void temp_file::persist_into(const fs::path& display, const persist_options& opt
 void temp_file::copy_into(const fs::path& dest, const persist_options& opt, boost::system::error_code* ec) {
   const fs::path src = given_path();
   fd_holder own;
-  int in = native_handle();
-  if (in < 0) {
-    own.fd = ::open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (own.fd < 0) return detail::fail(ec, "cannot open the file to copy it", src, dest, errno);
+  platform::handle in = native_handle();
+  if (in == platform::no_handle) {
+    if (int err = platform::open_file_read(platform::no_handle, src.c_str(), own.fd))
+      return detail::fail(ec, "cannot open the file to copy it", src, dest, err);
     in = own.fd;
   }
-  struct stat st;
-  if (::fstat(in, &st) != 0) return detail::fail(ec, "cannot inspect the file to copy it", src, dest, errno);
+  platform::file_status st;
+  if (int err = platform::status_of(in, st)) return detail::fail(ec, "cannot inspect the file to copy it", src, dest, err);
   // The copy is made where the destination is, under a name of its own, and tracked while it is
   // there: a process killed now leaves it to the sweep, never half a destination.
   const fs::path dir = dest.parent_path();
@@ -104,11 +100,11 @@ void temp_file::copy_into(const fs::path& dest, const persist_options& opt, boos
   detail::staging_affixes(dest.filename().native(), name_max, detail::random_digits, prefix, suffix);
   detail::create_spec spec;
   spec.keep_open = true;
-  spec.mode = static_cast<unsigned>(st.st_mode & 0777);
+  spec.mode = st.mode & 0777u;
   detail::manager_state* s = state().get();
   detail::manager_state::made copy;
   if (s) {
-    copy = s->create_in(dir, -1, name_max, prefix, suffix, spec);
+    copy = s->create_in(dir, platform::no_handle, name_max, prefix, suffix, spec);
   } else {
     detail::created c = detail::create_unique(dir, prefix, suffix, name_max, spec);
     copy = {std::move(c.path), 0, c.fd};
@@ -119,35 +115,35 @@ void temp_file::copy_into(const fs::path& dest, const persist_options& opt, boos
     bool armed = true;
     ~undo_copy() {
       if (!armed) return;
-      ::close(m.fd);
+      (void)platform::close(m.fd);
       if (s)
         (void)s->remove_one(m.path, m.id, cleanup_reason::remove_call);
       else
-        (void)::unlink(m.path.c_str());
+        (void)platform::remove_name(platform::no_handle, m.path.c_str(), false);
     }
   } undo{s, copy};
   if (int err = detail::copy_contents(in, copy.fd))
     return detail::fail(ec, "cannot copy the file across filesystems to", src, copy.path, err);
   if (opt.sync())
     if (int err = detail::sync_fd(copy.fd)) return detail::fail(ec, "cannot sync the copy of the file", src, copy.path, err);
-  if (int err = detail::rename_into(AT_FDCWD, copy.path.c_str(), AT_FDCWD, dest.c_str(), opt.no_clobber()))
+  if (int err = detail::rename_into(platform::no_handle, copy.path.c_str(), platform::no_handle, dest.c_str(), opt.no_clobber()))
     return detail::fail(ec, refusal(err), src, dest, err);
   undo.armed = false;
   if (s && s->hold(copy.id)) s->settle(copy.id, true);  // in place: forgotten, not removed
   // The kept descriptor follows the content: the new file, at the same offset.
-  if (native_handle() >= 0) {
-    const off_t off = ::lseek(native_handle(), 0, SEEK_CUR);
-    if (off > 0) (void)::lseek(copy.fd, off, SEEK_SET);
-    ::close(native_handle());
+  if (native_handle() != platform::no_handle) {
+    std::uint64_t off = 0;
+    if (platform::tell(native_handle(), off) == 0 && off > 0) (void)platform::seek(copy.fd, off);
+    (void)platform::close(native_handle());
     set_native_handle(copy.fd);
   } else {
-    ::close(copy.fd);
+    (void)platform::close(copy.fd);
   }
   // The original: removed (a failure is logged and it stays tracked, for cleanup_all and exit).
   if (s)
     (void)s->remove_one(src, id(), cleanup_reason::remove_call);
   else
-    (void)::unlink(src.c_str());
+    (void)platform::remove_name(platform::no_handle, src.c_str(), false);
   forget();
   if (opt.sync())
     if (int err = detail::sync_dir(dir))

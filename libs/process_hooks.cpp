@@ -79,6 +79,8 @@ void register_state(manager_state* s) {
   l.states.push_back(s);
 }
 
+void remove_all_of_every_manager() { on_exit(); }
+
 void attach_all_signal_nodes() {
   state_list& l = states();
   std::lock_guard<std::mutex> g(l.mu);

@@ -10,8 +10,6 @@
 
 #include <boost/filesystem/operations.hpp>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <mutex>
 
@@ -34,7 +32,7 @@ std::array<std::uint8_t, 16> read_boot_id() {
 
 std::uint64_t random_instance() {
   // unique_path draws from the system's generator (getrandom on Linux); 16 hex digits are 64 bits.
-  const std::string hex = boost::filesystem::unique_path("%%%%%%%%%%%%%%%%").native();
+  const std::string hex = boost::filesystem::unique_path("%%%%%%%%%%%%%%%%").string();
   std::uint64_t v = 0;
   for (char c : hex) v = v << 4 | static_cast<std::uint64_t>(hexval(c));
   return v | 1;  // never 0: 0 means "no owner"
@@ -57,7 +55,7 @@ void identity_after_fork() noexcept { stale.store(true, std::memory_order_releas
 
 std::uint32_t current_pid() noexcept {
   // Never throws (it is used in noexcept removals): a stale identity only needs getpid().
-  if (stale.load(std::memory_order_acquire)) return static_cast<std::uint32_t>(::getpid());
+  if (stale.load(std::memory_order_acquire)) return platform::process_id();
   return cached.pid;
 }
 
@@ -85,7 +83,7 @@ owner_id current_process() {
     std::lock_guard<std::mutex> g(detail::mu);
     if (detail::stale.load(std::memory_order_relaxed)) {
       owner_id o;
-      o.pid = static_cast<std::uint32_t>(::getpid());
+      o.pid = detail::platform::process_id();
       o.pid_namespace = detail::pid_namespace();
       o.instance = detail::random_instance();
       o.boot_id = detail::boot_id();

@@ -22,9 +22,6 @@
 #include "detail/process_identity.hpp"
 #include "platform/platform.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -96,13 +93,13 @@ registry::~registry() {
     // Blocks still holding entries stay: with the locks file closed below they are a dead owner's,
     // and the next sweep removes what no manager of this process tracks any more. So do empty
     // blocks when the registry lock is busy: a sweep frees them.
-    if (!empty.empty() && locks_fd_ >= 0) (void)release_blocks(empty);
+    if (!empty.empty() && locks_fd_ != platform::no_handle) (void)release_blocks(empty);
   } catch (...) {
   }
   platform::release_address_space(map_, std::size_t(max_blocks) * block_bytes);
-  if (reg_fd_ >= 0) ::close(reg_fd_);
-  if (locks_fd_ >= 0) ::close(locks_fd_);
-  if (dir_fd_ >= 0) ::close(dir_fd_);
+  (void)platform::close(reg_fd_);
+  (void)platform::close(locks_fd_);
+  (void)platform::close(dir_fd_);
 }
 
 void registry::map_to(std::uint32_t blocks) {
@@ -119,11 +116,11 @@ void registry::map_current() {
   // The common case costs no syscall: the mapping already covers what the header says.
   const std::uint32_t cap = mapped_view().head().capacity.load(std::memory_order_acquire);
   if (cap <= mapped_.load(std::memory_order_acquire)) return;
-  struct stat st;
-  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry.v2", errno);
+  platform::file_status st;
+  if (int err = platform::status_of(reg_fd_, st)) throw_errno("cannot inspect the registry", dir_ / "registry.v2", err);
   // Never map past the end of the file (that would be SIGBUS): a capacity beyond it is a broken
   // header, repaired under the registry lock (registry_open.cpp).
-  const std::uint64_t file_blocks = static_cast<std::uint64_t>(st.st_size) / block_bytes;
+  const std::uint64_t file_blocks = st.size / block_bytes;
   map_to(static_cast<std::uint32_t>(std::min<std::uint64_t>({cap, file_blocks, max_blocks})));
 }
 
@@ -149,9 +146,9 @@ std::uint32_t registry::take_free_block(bool lease) {
     if (b != 0) break;
     // No free block: grow the file, then the capacity (a process dying in between leaves a file
     // longer than the capacity, which check_header() repairs).
-    struct stat st;
-    if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", dir_ / "registry.v2", errno);
-    const std::uint64_t file_blocks = std::uint64_t(st.st_size) / block_bytes;
+    platform::file_status st;
+    if (int err = platform::status_of(reg_fd_, st)) throw_errno("cannot inspect the registry", dir_ / "registry.v2", err);
+    const std::uint64_t file_blocks = st.size / block_bytes;
     if (cap >= max_blocks) throw_errno("the registry is full", dir_ / "registry.v2", ENOSPC);
     const std::uint32_t ncap = std::min(cap * 2, max_blocks);
     // Every block is allocated before anyone may touch it: on tmpfs, even a read of a hole
@@ -245,7 +242,7 @@ void registry::give_slot(std::uint32_t slot) noexcept {
 }
 
 registry_ref registry::add(const std::string& abs_path, entry_type type, std::uint8_t flags, const identity& id) {
-  const std::string& rs = root_.native();
+  const std::string& rs = platform::path_bytes(root_);
   const bool rel = abs_path.size() > rs.size() + 1 && abs_path.compare(0, rs.size(), rs) == 0 &&
                    abs_path[rs.size()] == '/' && abs_path.find('/', rs.size() + 1) == std::string::npos;
   entry_data e;
@@ -379,7 +376,7 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
   if (bi.mine) g.lock();  // this process's own blocks change under its mutex
   const format::view v = mapped_view();
   if (bi.block == 0 || bi.block >= v.blocks) return out;
-  const std::string rootp = root_.native() + "/";
+  const std::string rootp = platform::path_bytes(root_) + "/";
   entry_data e;
   out.reserve(entry_slots);
   for (std::uint32_t i = 1; i < block_slots; ++i) {
@@ -401,15 +398,15 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
     raw_entry re;
     re.slot = s;
     re.state = state;
-    re.problem = path_problem(e, root_.native(), dir_.native());
+    re.problem = path_problem(e, platform::path_bytes(root_), platform::path_bytes(dir_));
     if (e.flags & flag_relative) {
       std::string full;
       full.reserve(rootp.size() + e.stored.size());
       full = rootp;
       full += e.stored;
-      re.path = std::move(full);
+      re.path = platform::path_of_bytes(std::move(full));
     } else {
-      re.path = e.stored;
+      re.path = platform::path_of_bytes(e.stored);
     }
     re.type = e.type == 1 ? entry_type::directory : entry_type::file;
     re.flags = e.flags;

@@ -15,9 +15,6 @@
 
 #include <boost/filesystem/operations.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -35,39 +32,39 @@ using namespace format;
 namespace {
 
 // A directory or file of the registry must be ours and closed to others: refuse anything else.
-void check_private(const fs::path& p, const struct stat& st, bool want_dir) {
-  if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+void check_private(const fs::path& p, const platform::file_status& st, bool want_dir) {
+  if (want_dir ? !st.is_dir : !st.is_regular)
     throw_errno(std::string("refusing the registry: not a ") + (want_dir ? "directory" : "regular file"), p,
                 want_dir ? ENOTDIR : EINVAL);
-  if (st.st_uid != ::geteuid())
-    throw_errno("refusing the registry: owned by uid " + std::to_string(st.st_uid), p, EPERM);
-  if ((st.st_mode & 077) != 0) throw_errno("refusing the registry: open to other users", p, EPERM);
+  if (st.owner != platform::user_id())
+    throw_errno("refusing the registry: owned by uid " + std::to_string(st.owner), p, EPERM);
+  if ((st.mode & 077) != 0) throw_errno("refusing the registry: open to other users", p, EPERM);
 }
 
 // Opens (creating) a file of the registry directory, and checks the object opened.
-int open_private(int dir_fd, const char* name, const fs::path& dir) {
-  const int fd = ::openat(dir_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (fd < 0) throw_errno(errno == ELOOP ? "refusing the registry: a symlink" : "cannot open the registry", dir / name, errno);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw_errno("cannot inspect the registry", dir / name, err);
+platform::handle open_private(platform::handle dir_fd, const char* name, const fs::path& dir) {
+  const fs::path file = dir / name;
+  const fs::path leaf(name);
+  platform::handle fd = platform::no_handle;
+  if (int err = platform::open_or_create_file(dir_fd, leaf.c_str(), 0600, fd))
+    throw_errno(err == ELOOP ? "refusing the registry: a symlink" : "cannot open the registry", file, err);
+  platform::file_status st;
+  if (int err = platform::status_of(fd, st)) {
+    (void)platform::close(fd);
+    throw_errno("cannot inspect the registry", file, err);
   }
   try {
-    check_private(dir / name, st, false);
+    check_private(file, st, false);
   } catch (...) {
-    ::close(fd);
+    (void)platform::close(fd);
     throw;
   }
   return fd;
 }
 
 struct fd_closer {
-  int fd;
-  ~fd_closer() {
-    if (fd >= 0) ::close(fd);
-  }
+  platform::handle fd;
+  ~fd_closer() { (void)platform::close(fd); }
 };
 
 // Open registries by canonical root. An entry stays until its registry is destroyed (under this
@@ -104,17 +101,26 @@ std::uint64_t fnv1a64(const std::string& s) {
   return h;
 }
 
+// The capacity of a new registry: initial_blocks, or where files are mapped in larger units
+// (platform::map_granularity: Windows) one such unit, so that every capacity (doubled as it
+// grows) is a whole number of them.
+std::uint64_t first_blocks() noexcept {
+  return std::max<std::uint64_t>(initial_blocks, platform::map_granularity() / block_bytes);
+}
+
 }  // namespace
 
-fs::path registry_dir_of(const fs::path& root) { return root / (".tempfm-" + std::to_string(::geteuid())); }
+fs::path registry_dir_of(const fs::path& root) { return root / (".tempfm-" + std::to_string(platform::user_id())); }
 
 std::shared_ptr<registry> registry::open_existing(const fs::path& root) {
   boost::system::error_code ec;
   const fs::path canon = canonical_dir(root, ec);
   if (ec) return nullptr;
   const fs::path dir = registry_dir_of(canon);
-  struct stat st;
-  if (::lstat((dir / "registry.v2").c_str(), &st) != 0 && ::lstat((dir / "registry").c_str(), &st) != 0) return nullptr;
+  platform::file_status st;
+  if (platform::status_at(platform::no_handle, (dir / "registry.v2").c_str(), st) != 0 &&
+      platform::status_at(platform::no_handle, (dir / "registry").c_str(), st) != 0)
+    return nullptr;
   return open(canon);
 }
 
@@ -131,20 +137,22 @@ std::shared_ptr<registry> registry::open(const fs::path& given_root) {
                       ": the registry is a shared mapping, coherent only between processes of one host",
                   root, ENOTSUP);
     const fs::path dir = registry_dir_of(root);
-    if (::mkdir(dir.c_str(), S_IRWXU) != 0 && errno != EEXIST) throw_errno("cannot create the registry", dir, errno);
-    fd_closer d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-    if (d.fd < 0) {
-      const int err = errno;
+    if (int err = platform::create_dir(platform::no_handle, dir.c_str(), 0700); err != 0 && err != EEXIST)
+      throw_errno("cannot create the registry", dir, err);
+    fd_closer d{platform::no_handle};
+    if (const int err = platform::open_dir_at(platform::no_handle, dir.c_str(), d.fd)) {
       throw_errno(err == ELOOP || err == ENOTDIR ? "refusing the registry: not a directory" : "cannot open the registry",
                   dir, err == ELOOP ? ENOTDIR : err);
     }
-    struct stat st;
-    if (::fstat(d.fd, &st) != 0) throw_errno("cannot inspect the registry", dir, errno);
+    platform::file_status st;
+    if (int err = platform::status_of(d.fd, st)) throw_errno("cannot inspect the registry", dir, err);
     check_private(dir, st, true);
+    format::identity id{};
+    if (int err = platform::identity_of_handle(d.fd, id, nullptr)) throw_errno("cannot inspect the registry", dir, err);
     // One registry per registry directory, however it is reached (another spelling, a bind mount,
     // a renamed root): the cache is keyed by the directory itself, and looked up before `locks` is
     // opened, so this process never holds two descriptors of it.
-    const std::string key = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    const std::string key = std::to_string(id.dev) + ":" + std::to_string(id.ino);
     for (;;) {
       auto it = cache().find(key);
       if (it == cache().end()) break;
@@ -162,7 +170,7 @@ std::shared_ptr<registry> registry::open(const fs::path& given_root) {
       if (!m) throw_errno("cannot reserve address space for the registry", dir / "registry.v2", err);
       r->map_ = static_cast<unsigned char*>(m);
       r->dir_fd_ = d.fd;
-      d.fd = -1;
+      d.fd = platform::no_handle;
       sp.reset(r.release(), registry_deleter());
       cache()[key] = sp;
     }
@@ -191,16 +199,17 @@ void registry::check_header() {
       return;
   }
   const fs::path file = dir_ / "registry.v2";
-  struct stat st;
-  if (::fstat(reg_fd_, &st) != 0) throw_errno("cannot inspect the registry", file, errno);
-  const std::uint64_t file_blocks = std::uint64_t(st.st_size) / block_bytes;
+  platform::file_status st;
+  if (int err = platform::status_of(reg_fd_, st)) throw_errno("cannot inspect the registry", file, err);
+  const std::uint64_t file_blocks = st.size / block_bytes;
   std::string problem;
   bool blank = true;  // never written: a new file, or its creator died before the header
   if (file_blocks == 0) {
     char buf[block_bytes];
-    const ssize_t n = ::pread(reg_fd_, buf, sizeof buf, 0);
-    blank = n <= 0 || std::all_of(buf, buf + n, [](char c) { return c == 0; });
-    if (!blank) problem = "it is shorter than a header (" + std::to_string(st.st_size) + " bytes)";
+    std::size_t n = 0;
+    blank = platform::read_at(reg_fd_, buf, sizeof buf, 0, n) != 0 || n == 0 ||
+            std::all_of(buf, buf + n, [](char c) { return c == 0; });
+    if (!blank) problem = "it is shorter than a header (" + std::to_string(st.size) + " bytes)";
   } else {
     map_to(1);
     const header& h = mapped_view().head();
@@ -221,7 +230,7 @@ void registry::check_header() {
   // (Re)write the header in place. The file only ever grows: other processes may have it mapped,
   // and a mapping past the end of a file is SIGBUS. Their blocks stay as they are.
   const std::uint32_t cap =
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, initial_blocks), max_blocks));
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max<std::uint64_t>(file_blocks, first_blocks()), max_blocks));
   // Allocated, not sparse: on tmpfs even reading a hole through a mapping allocates (SIGBUS when full).
   if (file_blocks < cap) {
     if (int err = platform::allocate(reg_fd_, file_blocks * block_bytes, std::uint64_t(cap - file_blocks) * block_bytes))
@@ -270,27 +279,27 @@ void registry::migrate_v1() {
   // may still use it under its own semaphore, and would truncate a file it cannot read): once every
   // owner it names is gone by 0.1's own rule, its entries are carried over as a dead owner's (the
   // next sweep removes them), and it, its recovery lock and its semaphore are removed.
-  const int fd = ::openat(dir_fd_, "registry", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return;
-  fd_closer f{fd};
-  struct stat st;
+  fd_closer f{platform::no_handle};
+  if (platform::open_file_read(dir_fd_, fs::path("registry").c_str(), f.fd) != 0) return;
+  platform::file_status st;
   char head[sizeof magic_v1] = {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
-      ::pread(fd, head, sizeof head, 0) != ssize_t(sizeof head) || std::memcmp(head, magic_v1, sizeof head) != 0)
+  std::size_t nread = 0;
+  if (platform::status_of(f.fd, st) != 0 || !st.is_regular || st.owner != platform::user_id() ||
+      platform::read_at(f.fd, head, sizeof head, 0, nread) != 0 || nread != sizeof head ||
+      std::memcmp(head, magic_v1, sizeof head) != 0)
     return;  // not a registry of ours to interpret
-  std::vector<unsigned char> old(std::size_t(std::min<off_t>(st.st_size, off_t(1) << 30)));
+  std::vector<unsigned char> old(std::size_t(std::min<std::uint64_t>(st.size, std::uint64_t(1) << 30)));
   std::size_t got = 0;
   while (got < old.size()) {
-    const ssize_t n = ::pread(fd, old.data() + got, old.size() - got, off_t(got));
-    if (n <= 0) break;
-    got += std::size_t(n);
+    if (platform::read_at(f.fd, old.data() + got, old.size() - got, got, nread) != 0 || nread == 0) break;
+    got += nread;
   }
-  const std::vector<v1_entry> found = read_v1(old.data(), got, root_.native());
+  const std::vector<v1_entry> found = read_v1(old.data(), got, root_.string());
   for (const v1_entry& v : found)
     if (!v1_owner_gone(v)) return;  // a 0.1 process still runs: its registry stays as it is
   check_header();  // the version-2 file, initialised if new
   std::lock_guard<std::mutex> g(mu_);
-  const std::string rootp = root_.native() + "/";
+  const std::string rootp = root_.string() + "/";
   std::size_t placed = 0;
   while (placed < found.size()) {
     const std::uint32_t b = take_free_block(false);
@@ -310,11 +319,11 @@ void registry::migrate_v1() {
       i += n;
     }
   }
-  (void)::unlinkat(dir_fd_, "registry", 0);
-  (void)::unlinkat(dir_fd_, "recover.lock", 0);
+  (void)platform::remove_name(dir_fd_, fs::path("registry").c_str(), false);
+  (void)platform::remove_name(dir_fd_, fs::path("recover.lock").c_str(), false);
   char sem[96];
-  std::snprintf(sem, sizeof sem, "tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
-                static_cast<unsigned long long>(fnv1a64(root_.native())));
+  std::snprintf(sem, sizeof sem, "tempfm-%u-%016llx", static_cast<unsigned>(platform::user_id()),
+                static_cast<unsigned long long>(fnv1a64(root_.string())));
   platform::remove_legacy_semaphore(sem);
   log_message(log_level::warning, "boost_tempfm: carried over the version-1 registry " + (dir_ / "registry").string() +
                                       " (" + std::to_string(found.size()) + " entries of processes that are gone)");

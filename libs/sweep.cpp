@@ -13,9 +13,6 @@
 #include "detail/safe_remove.hpp"
 #include "platform/platform.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <limits>
@@ -37,8 +34,8 @@ registry_entry to_entry(detail::raw_entry& r, const detail::block_info& b, bool 
   e.owner = b.owner;
   e.owner_alive = b.alive;
   if (with_size) {
-    struct stat st;
-    e.exists = ::lstat(e.path.c_str(), &st) == 0;
+    detail::platform::file_status st;
+    e.exists = detail::platform::status_at(detail::platform::no_handle, e.path.c_str(), st) == 0;
     if (e.exists) e.bytes = detail::measure_tree(e.path);
   }
   return e;

@@ -4,38 +4,37 @@
 
 #include "detail/errors.hpp"
 #include "detail/manager_state.hpp"
-
-#include <unistd.h>
+#include "platform/platform.hpp"
 
 #include <utility>
 
 namespace boost_tempfm {
 
 temp_file::temp_file(std::shared_ptr<detail::manager_state> state, boost::filesystem::path p, std::uint64_t id,
-                     int fd) noexcept
+                     native_handle_type fd) noexcept
     : tracked_path(std::move(state), std::move(p), id), fd_(fd) {}
 
 temp_file::temp_file(temp_file&& other) noexcept
-    : tracked_path(std::move(other)), fd_(std::exchange(other.fd_, -1)) {}
+    : tracked_path(std::move(other)), fd_(std::exchange(other.fd_, no_native_handle)) {}
 
 temp_file& temp_file::operator=(temp_file&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
+    (void)detail::platform::close(fd_);
+    fd_ = std::exchange(other.fd_, no_native_handle);
     tracked_path::operator=(std::move(other));
   }
   return *this;
 }
 
 temp_file::~temp_file() {
-  if (fd_ >= 0) ::close(fd_);  // before the removal: nothing of ours keeps the inode busy
+  (void)detail::platform::close(fd_);  // before the removal: nothing of ours keeps the inode busy
 }
 
 void temp_file::close_impl(boost::system::error_code* ec) {
-  if (fd_ < 0) return;
+  if (fd_ == no_native_handle) return;
   // The descriptor is gone whatever close() says (Linux never keeps it after EINTR or EIO).
-  const int fd = std::exchange(fd_, -1);
-  if (::close(fd) != 0 && errno != EINTR) detail::fail(ec, "cannot close the temporary file", path(), errno);
+  if (const int err = detail::platform::close(std::exchange(fd_, no_native_handle)))
+    detail::fail(ec, "cannot close the temporary file", path(), err);
 }
 
 void temp_file::close(boost::system::error_code& ec) noexcept {

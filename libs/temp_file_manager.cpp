@@ -12,7 +12,6 @@
 
 #include <boost/filesystem/operations.hpp>
 
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -57,7 +56,7 @@ temp_file temp_file_manager::create_file_impl(const create_options& opt, boost::
   const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
   detail::call_dir d;
   if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
-  if (d.fd >= 0 && d.path != s.root()) {  // another directory: tracked by absolute path and identity
+  if (d.fd != detail::platform::no_handle && d.path != s.root()) {  // another directory: tracked by absolute path and identity
     if (opt.keep()) {
       detail::created c = detail::create_unique(d.path, prefix, opt.suffix(), d.name_max, spec, nullptr, false, d.fd);
       return temp_file(nullptr, std::move(c.path), 0, c.fd);
@@ -80,7 +79,7 @@ temp_dir temp_file_manager::create_dir_impl(const create_options& opt, boost::sy
   const std::string& prefix = opt.prefix() ? *opt.prefix() : s.prefix();
   detail::call_dir d;
   if (!opt.directory().empty()) detail::open_call_dir(opt.directory(), s.root(), d);
-  if (d.fd >= 0 && d.path != s.root()) {
+  if (d.fd != detail::platform::no_handle && d.path != s.root()) {
     if (opt.keep())
       return temp_dir(nullptr, detail::create_unique(d.path, prefix, opt.suffix(), d.name_max, spec, nullptr, false, d.fd).path, 0);
     auto made = s.create_in(d.path, d.fd, d.name_max, prefix, opt.suffix(), spec);

@@ -5,11 +5,10 @@
 #include "detail/create_unique.hpp"
 #include "detail/errors.hpp"
 #include "detail/file_ops.hpp"
+#include "platform/platform.hpp"
 
 #include <boost/filesystem/operations.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <utility>
@@ -19,14 +18,14 @@ namespace boost_tempfm {
 namespace fs = boost::filesystem;
 
 unnamed_file::unnamed_file(unnamed_file&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), linked_(std::move(other.linked_)) {
+    : fd_(std::exchange(other.fd_, no_native_handle)), linked_(std::move(other.linked_)) {
   other.linked_.clear();
 }
 
 unnamed_file& unnamed_file::operator=(unnamed_file&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
+    (void)detail::platform::close(fd_);
+    fd_ = std::exchange(other.fd_, no_native_handle);
     linked_ = std::move(other.linked_);
     other.linked_.clear();
   }
@@ -34,11 +33,11 @@ unnamed_file& unnamed_file::operator=(unnamed_file&& other) noexcept {
 }
 
 unnamed_file::~unnamed_file() {
-  if (fd_ >= 0) ::close(fd_);
+  (void)detail::platform::close(fd_);
 }
 
 void unnamed_file::link_impl(const fs::path& dest, const persist_options& opt, boost::system::error_code* ec) {
-  if (fd_ < 0) return detail::fail(ec, "cannot link: the unnamed file is closed", dest, EBADF);
+  if (fd_ == no_native_handle) return detail::fail(ec, "cannot link: the unnamed file is closed", dest, EBADF);
   if (opt.copy_across_filesystems())
     return detail::fail(ec, "cannot link with copy_across_filesystems (create the file where its name will be)", dest,
                         EINVAL);
@@ -61,14 +60,14 @@ void unnamed_file::link_impl(const fs::path& dest, const persist_options& opt, b
     fs::path staging;
     int err = EEXIST;
     for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-      staging = d.dir / (prefix + fs::unique_path(std::string(detail::random_digits, '%')).native() + suffix);
+      staging = d.dir / fs::path(prefix + fs::unique_path(fs::path(std::string(detail::random_digits, '%'))).string() + suffix);
       err = detail::link_fd(fd_, staging.c_str());
     }
     if (err)
       return detail::fail(ec, err == EXDEV ? "cannot link the unnamed file to another filesystem" : "cannot link the unnamed file",
                           d.dest, err);
-    if (int rerr = detail::rename_into(AT_FDCWD, staging.c_str(), AT_FDCWD, d.dest.c_str(), false)) {
-      (void)::unlink(staging.c_str());
+    if (int rerr = detail::rename_into(detail::platform::no_handle, staging.c_str(), detail::platform::no_handle, d.dest.c_str(), false)) {
+      (void)detail::platform::remove_name(detail::platform::no_handle, staging.c_str(), false);
       return detail::fail(ec, "cannot rename the linked file into place", staging, d.dest, rerr);
     }
   }
@@ -86,9 +85,9 @@ void unnamed_file::link_to(const fs::path& dest, const persist_options& opt, boo
 void unnamed_file::link_to(const fs::path& dest, boost::system::error_code& ec) noexcept { link_to(dest, {}, ec); }
 
 void unnamed_file::close_impl(boost::system::error_code* ec) {
-  if (fd_ < 0) return;
-  const int fd = std::exchange(fd_, -1);
-  if (::close(fd) != 0 && errno != EINTR) detail::fail(ec, "cannot close the unnamed file", linked_, errno);
+  if (fd_ == no_native_handle) return;
+  if (const int err = detail::platform::close(std::exchange(fd_, no_native_handle)))
+    detail::fail(ec, "cannot close the unnamed file", linked_, err);
 }
 
 void unnamed_file::close() { close_impl(nullptr); }

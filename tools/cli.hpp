@@ -7,6 +7,7 @@
 
 #include <boost_tempfm/registry.hpp>
 
+#include <boost/filesystem/path.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/program_options/options_description.hpp>
@@ -93,6 +94,14 @@ std::string human_age(std::chrono::system_clock::duration d);
 // A Boost.Log sink on std::clog for boost_tempfm's records: each line is the record's message
 // ("boost_tempfm: removed ..."), escaped with escape_text.
 void add_log_sink();
+
+// Runs cmd (searched in PATH) with the temporary directory tmpdir as its TMPDIR (Windows: TMP and
+// TEMP too) and waits for it, passing on what should end it (POSIX: SIGTERM and SIGHUP; the
+// terminal's SIGINT and SIGQUIT, like the console's Ctrl-C on Windows, reach it by themselves and
+// are ignored here meanwhile). Returns its exit status as a shell says it (128 + the signal that
+// ended it; 125 if neither); when it could not be started, exec_errno is set (and -1 returned).
+// run_posix.cpp, run_windows.cpp.
+int run_child(std::vector<std::string>& cmd, const boost::filesystem::path& tmpdir, int& exec_errno);
 
 }  // namespace tempfm_cli
 

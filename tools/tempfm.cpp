@@ -21,11 +21,6 @@
 #include <boost/json/array.hpp>
 #include <boost/program_options/value_semantic.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -235,11 +230,6 @@ int cmd_sweep(const std::vector<std::string>& args, root_option& root_opt) {
   return rep.failed.empty() ? ok : partial;
 }
 
-volatile sig_atomic_t forwarded_child = 0;
-void forward_signal(int sig) {
-  if (forwarded_child > 0) ::kill(forwarded_child, sig);
-}
-
 int cmd_run(const std::vector<std::string>& args, root_option& root_opt) {
   std::vector<std::string> cmd;
   if (!parse_run_args(args, root_opt, cmd)) return ok;
@@ -257,62 +247,19 @@ int cmd_run(const std::vector<std::string>& args, root_option& root_opt) {
     throw root_error(escape_text(e.what()));
   }
   tfm::temp_dir dir = m->create_temp_dir(std::string("run_"));
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  std::vector<char*> argv;
-  for (std::string& a : cmd) argv.push_back(&a[0]);
-  argv.push_back(nullptr);
-  const std::string tmpdir = dir.path().string();
+  const boost::filesystem::path tmpdir = dir.path();
   std::cout.flush();
   std::cerr.flush();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::close(err_pipe[0]);
-    ::setenv("TMPDIR", tmpdir.c_str(), 1);
-    ::execvp(argv[0], argv.data());
-    const int e = errno;
-    ssize_t w = ::write(err_pipe[1], &e, sizeof e);
-    (void)w;
-    ::_exit(127);
-  }
-  ::close(err_pipe[1]);
-  // Like system(): the terminal's SIGINT/SIGQUIT reach the child by themselves; SIGTERM and SIGHUP
-  // sent to us are passed on, so the directory is still removed after the child ends.
-  forwarded_child = pid;
-  struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
-  std::memset(&ign, 0, sizeof ign);
-  ign.sa_handler = SIG_IGN;
-  std::memset(&fwd, 0, sizeof fwd);
-  fwd.sa_handler = forward_signal;
-  ::sigaction(SIGINT, &ign, &old_int);
-  ::sigaction(SIGQUIT, &ign, &old_quit);
-  ::sigaction(SIGTERM, &fwd, &old_term);
-  ::sigaction(SIGHUP, &fwd, &old_hup);
   int exec_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(err_pipe[0], &exec_errno, sizeof exec_errno);
-  } while (n < 0 && errno == EINTR);
-  ::close(err_pipe[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  forwarded_child = 0;
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGQUIT, &old_quit, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
-  ::sigaction(SIGHUP, &old_hup, nullptr);
+  const int status = run_child(cmd, tmpdir, exec_errno);
   boost::system::error_code ec;
   dir.remove(ec);
-  if (ec) std::cerr << "tempfm: run: cannot remove " << escape_text(tmpdir) << ": " << ec.message() << "\n";
-  if (n == sizeof exec_errno) {
+  if (ec) std::cerr << "tempfm: run: cannot remove " << escape_text(tmpdir.string()) << ": " << ec.message() << "\n";
+  if (exec_errno != 0) {
     std::cerr << "tempfm: run: cannot execute " << escape_text(cmd[0]) << ": " << std::strerror(exec_errno) << "\n";
     return exec_errno == ENOENT ? 127 : 126;
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 125;
+  return status;
 }
 
 int run_command(const std::string& command, const std::vector<std::string>& args, root_option& root) {

@@ -14,21 +14,24 @@
 //
 // Every function returns 0 or an errno value, and retries EINTR.
 
+#include "../platform/platform.hpp"
+
 #include <cstdint>
-#include <sys/types.h>
 
 namespace boost_tempfm {
 namespace detail {
 namespace byte_lock {
 
+using platform::handle;
+
 // Waits until the byte at `offset` is ours.
-int lock(int fd, std::uint64_t offset) noexcept;
+int lock(handle fd, std::uint64_t offset) noexcept;
 // Takes the byte if no other process holds it; `got` says whether it did.
-int try_lock(int fd, std::uint64_t offset, bool& got) noexcept;
-int unlock(int fd, std::uint64_t offset, std::uint64_t length = 1) noexcept;
+int try_lock(handle fd, std::uint64_t offset, bool& got) noexcept;
+int unlock(handle fd, std::uint64_t offset, std::uint64_t length = 1) noexcept;
 // Whether another process holds the byte (a lock of this process never counts); `holder` receives
-// its pid as this process's PID namespace sees it, 0 if it cannot see it.
-int held_by_other(int fd, std::uint64_t offset, bool& held, pid_t* holder = nullptr) noexcept;
+// its pid as this process's PID namespace sees it, 0 if it cannot see it (Windows: always 0).
+int held_by_other(handle fd, std::uint64_t offset, bool& held, std::uint32_t* holder = nullptr) noexcept;
 
 }  // namespace byte_lock
 }  // namespace detail

@@ -3,6 +3,7 @@
 #ifndef BOOST_TEMPFM_LIBS_CREATE_UNIQUE_HPP
 #define BOOST_TEMPFM_LIBS_CREATE_UNIQUE_HPP
 
+#include "../platform/platform.hpp"
 #include <boost_tempfm/create_options.hpp>
 #include <boost_tempfm/registry.hpp>
 
@@ -33,9 +34,9 @@ void validate_affixes(const boost::filesystem::path& dir, const std::string& pre
 class create_observer {
  public:
   virtual void before_create(const boost::filesystem::path& p) = 0;
-  // fd: the object made (the file, or the directory opened O_NOFOLLOW), valid during the call; -1
+  // fd: the object made (the file, or the directory opened O_NOFOLLOW), valid during the call; no_handle
   // when needs_descriptor() is false and the loop had none. May throw: the object is then removed.
-  virtual void after_create(const boost::filesystem::path&, int /*fd*/) {}
+  virtual void after_create(const boost::filesystem::path&, platform::handle /*fd*/) {}
   virtual bool needs_descriptor() const noexcept { return false; }
   // True if after_create() gives the object its exact mode itself (it inspects it anyway, for its
   // identity): the loop then creates with the wanted mode (less the umask) and sets none.
@@ -60,7 +61,7 @@ struct create_spec {
 
 struct created {
   boost::filesystem::path path;
-  int fd = -1;  // with keep_open
+  platform::handle fd = platform::no_handle;  // with keep_open
 };
 
 // The checks every create call makes on its options (mode, keep_open for directories), and the
@@ -75,10 +76,10 @@ bool spec_of(const create_options& opt, entry_type kind, const boost::filesystem
 // with new random digits; after 100 collisions, or on any other error, throws filesystem_error
 // naming the path. affixes_checked: validate_affixes() already passed for these (the hot path of a
 // manager's own prefix and no suffix). dir_fd: a descriptor of dir (platform::open_dir_ref) to
-// create relative to, or -1.
+// create relative to, or platform::no_handle.
 created create_unique(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
                       std::size_t name_max, const create_spec& spec, create_observer* observer = nullptr,
-                      bool affixes_checked = false, int dir_fd = -1);
+                      bool affixes_checked = false, platform::handle dir_fd = platform::no_handle);
 
 // The same, returning the path only (the tests' form).
 inline boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,

@@ -3,6 +3,8 @@
 #ifndef BOOST_TEMPFM_LIBS_ERRORS_HPP
 #define BOOST_TEMPFM_LIBS_ERRORS_HPP
 
+#include "../platform/platform.hpp"
+
 #include <boost/filesystem/exception.hpp>
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
@@ -31,12 +33,12 @@ namespace detail {
 // report the same failure; the message exists only in the exception.
 inline void fail(boost::system::error_code* ec, const std::string& what, const boost::filesystem::path& p, int err) {
   if (!ec) throw_errno(what, p, err);
-  ec->assign(err, boost::system::system_category());
+  ec->assign(err, platform::errno_category());
 }
 inline void fail(boost::system::error_code* ec, const std::string& what, const boost::filesystem::path& p1,
                  const boost::filesystem::path& p2, int err) {
   if (!ec) throw_errno(what, p1, p2, err);
-  ec->assign(err, boost::system::system_category());
+  ec->assign(err, platform::errno_category());
 }
 
 // The noexcept overloads run the implementation through this: what lower layers throw (the
@@ -51,11 +53,11 @@ void with_error_code(boost::system::error_code& ec, F&& f) noexcept {
   } catch (const boost::system::system_error& e) {
     ec = e.code();
   } catch (const std::system_error& e) {
-    ec.assign(e.code().value(), boost::system::system_category());
+    ec.assign(e.code().value(), platform::errno_category());
   } catch (const std::bad_alloc&) {
-    ec.assign(ENOMEM, boost::system::system_category());
+    ec.assign(ENOMEM, platform::errno_category());
   } catch (...) {
-    ec.assign(EIO, boost::system::system_category());
+    ec.assign(EIO, platform::errno_category());
   }
 }
 

@@ -3,6 +3,7 @@
 #ifndef BOOST_TEMPFM_LIBS_FILE_IDENTITY_HPP
 #define BOOST_TEMPFM_LIBS_FILE_IDENTITY_HPP
 
+#include "../platform/platform.hpp"
 #include "registry_format.hpp"
 
 namespace boost_tempfm {
@@ -12,10 +13,10 @@ namespace detail {
 // (0 where the filesystem records none) and the kernel's file handle (inode and generation; 0
 // where the filesystem has none). platform::identity_of says what each backend records. Returns 0
 // or the errno of the failed statx/lstat.
-int identity_of(const char* path, format::identity& id, bool* is_dir = nullptr) noexcept;
+int identity_of(const platform::path_char* path, format::identity& id, bool* is_dir = nullptr) noexcept;
 // The same for the object an open descriptor names (what was just created, without a path walk);
 // mode (if given) receives its permission bits.
-int identity_of_fd(int fd, format::identity& id, unsigned* mode = nullptr) noexcept;
+int identity_of_fd(platform::handle fd, format::identity& id, unsigned* mode = nullptr) noexcept;
 
 // True if the object recorded in `then` is the one seen `now`: same device and inode, and the same
 // birth time and file handle where both were recorded (an inode number reused by a new file has a

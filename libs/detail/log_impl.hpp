@@ -46,9 +46,9 @@ class removal_log {
 };
 
 // Removes p and logs it: a child of the root (what managers create) is one unlinkat relative to
-// root_fd (platform::open_dir_ref of root, or -1), anything else goes through remove_tree. Sizes are
+// root_fd (platform::open_dir_ref of root, or platform::no_handle), anything else goes through remove_tree. Sizes are
 // measured when `measure` or when a sink wants the record.
-removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, int root_fd,
+removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason why, platform::handle root_fd,
                              const boost::filesystem::path& root, bool measure = false,
                              bool maybe_wanted = true, bool unwinding = false, bool file_only = false) noexcept;
 

@@ -41,7 +41,7 @@ class manager_state {
 
   const boost::filesystem::path& root() const noexcept { return root_; }
   const std::string& prefix() const noexcept { return prefix_; }
-  int root_fd() const noexcept { return root_fd_; }  // platform::open_dir_ref
+  platform::handle root_fd() const noexcept { return root_fd_; }  // platform::open_dir_ref
   std::size_t name_max() const noexcept { return name_max_; }
 
   // Creates a unique file or directory in the root, registered before it exists and tracked.
@@ -49,7 +49,7 @@ class manager_state {
   struct made {
     boost::filesystem::path path;
     std::uint64_t id;
-    int fd;
+    platform::handle fd;
   };
   made create(const std::string& prefix, const std::string& suffix, const create_spec& spec);
 
@@ -59,7 +59,7 @@ class manager_state {
   // default), so it is removed by name like what is made in the root (design.md, "Guarantees and
   // limits"). A sweep unlinks a symlink or file at that name without following it, and refuses a
   // directory at a file's name.
-  made create_in(const boost::filesystem::path& dir, int dir_fd, std::size_t name_max, const std::string& prefix,
+  made create_in(const boost::filesystem::path& dir, platform::handle dir_fd, std::size_t name_max, const std::string& prefix,
                  const std::string& suffix, const create_spec& spec);
 
   // Takes entry id out of every other hand (cleanup_all, remove(), exit) while its path is moved
@@ -135,7 +135,7 @@ class manager_state {
   const boost::filesystem::path root_;
   const std::size_t name_max_;
   std::shared_ptr<registry> registry_;
-  int root_fd_ = -1;  // platform::open_dir_ref of the root: removals of its children are one unlinkat
+  platform::handle root_fd_ = platform::no_handle;  // platform::open_dir_ref of the root: removals of its children are one unlinkat
   mutable std::mutex mu_;
   std::vector<entry> slab_;
   std::vector<std::uint32_t> free_;
@@ -150,6 +150,9 @@ void register_state(manager_state* s);
 void unregister_state(manager_state* s) noexcept;
 // Calls attach_signal_nodes() on every live state.
 void attach_all_signal_nodes();
+// What the exit hook does: every manager of this process removes what it tracks (reason exit).
+// From an ordinary thread only (the Windows console handler's); never from a signal handler.
+void remove_all_of_every_manager();
 
 }  // namespace detail
 }  // namespace boost_tempfm

@@ -5,6 +5,8 @@
 
 #include "registry_format.hpp"
 
+#include "../platform/platform.hpp"
+
 #include <boost_tempfm/registry.hpp>
 
 #include <boost/filesystem/path.hpp>
@@ -171,9 +173,9 @@ class registry {
   const std::string key;  // the registry directory's device and inode: one registry per directory
 
  private:
-  int dir_fd_ = -1;        // the registry directory
-  int reg_fd_ = -1;        // the registry file
-  int locks_fd_ = -1;      // the locks file: one descriptor per process and root, see byte_lock.hpp
+  platform::handle dir_fd_ = platform::no_handle;        // the registry directory
+  platform::handle reg_fd_ = platform::no_handle;        // the registry file
+  platform::handle locks_fd_ = platform::no_handle;      // the locks file: one descriptor per process and root, see byte_lock.hpp
   unsigned char* map_ = nullptr;  // a reservation of max_blocks blocks; the file mapped at its start
   std::atomic<std::uint32_t> mapped_{0};  // blocks mapped (only grows)
   std::mutex map_mu_;                     // growing the mapping

@@ -3,6 +3,8 @@
 #ifndef BOOST_TEMPFM_LIBS_ROOT_HPP
 #define BOOST_TEMPFM_LIBS_ROOT_HPP
 
+#include "../platform/platform.hpp"
+
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -38,7 +40,7 @@ resolved_root resolve_root(const boost::filesystem::path& base_dir);
 // A directory given to one create call (create_options::directory), opened to create in.
 struct call_dir {
   boost::filesystem::path path;  // canonical, absolute
-  int fd = -1;                   // platform::open_dir_ref
+  platform::handle fd = platform::no_handle;  // platform::open_dir_ref
   std::size_t name_max = 255;
   call_dir() = default;
   call_dir(const call_dir&) = delete;

@@ -3,6 +3,8 @@
 #ifndef BOOST_TEMPFM_LIBS_SAFE_REMOVE_HPP
 #define BOOST_TEMPFM_LIBS_SAFE_REMOVE_HPP
 
+#include "../platform/platform.hpp"
+
 #include <boost_tempfm/registry.hpp>
 
 #include <boost/filesystem/path.hpp>
@@ -40,7 +42,7 @@ std::string describe_failure(const removal_result& r);
 removal_result remove_tree(const boost::filesystem::path& p, bool measure = true, bool file_only = false) noexcept;
 
 // The same for `name` in the directory parent_fd; `display` names it in errors.
-removal_result remove_at(int parent_fd, const char* name, const boost::filesystem::path& display,
+removal_result remove_at(platform::handle parent_fd, const platform::path_char* name, const boost::filesystem::path& display,
                          bool measure, bool file_only = false) noexcept;
 
 // Bytes held by p: its size if a regular file, the sum over regular files below it if a directory

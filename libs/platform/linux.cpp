@@ -30,7 +30,7 @@ namespace {
 int at_or_cwd(handle dir) noexcept { return dir == no_handle ? AT_FDCWD : dir; }
 }  // namespace
 
-int rename_no_replace(handle src_dir, const char* src, handle dst_dir, const char* dst) noexcept {
+int rename_no_replace(handle src_dir, const path_char* src, handle dst_dir, const path_char* dst) noexcept {
   const int sa = at_or_cwd(src_dir), da = at_or_cwd(dst_dir);
   if (::renameat2(sa, src, da, dst, RENAME_NOREPLACE) == 0) return 0;
   const int err = errno;
@@ -41,7 +41,7 @@ int rename_no_replace(handle src_dir, const char* src, handle dst_dir, const cha
   return 0;
 }
 
-int link_open_file(handle f, const char* dst) noexcept {
+int link_open_file(handle f, const path_char* dst) noexcept {
   // Through /proc (any user); AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, so it is the fallback where
   // /proc is not mounted.
   char proc[64];
@@ -76,7 +76,7 @@ int copy_in_kernel(handle from, handle to, std::uint64_t& copied) noexcept {
   }
 }
 
-int open_dir_ref(const char* path, handle& out) noexcept {
+int open_dir_ref(const path_char* path, handle& out) noexcept {
   int fd;
   do {
     fd = ::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -86,7 +86,7 @@ int open_dir_ref(const char* path, handle& out) noexcept {
   return 0;
 }
 
-int make_dir_private(handle parent, const char* name, std::uint64_t listed_ino, bool& mount) noexcept {
+int make_dir_private(handle parent, const path_char* name, std::uint64_t listed_ino, bool& mount) noexcept {
   // An O_PATH descriptor opened with O_NOFOLLOW|O_DIRECTORY pins the directory itself (no read or
   // search permission needed), and chmod goes through /proc/self/fd to exactly that inode (as
   // glibc's fchmodat(AT_SYMLINK_NOFOLLOW) does).
@@ -118,7 +118,7 @@ bool is_mount_point(handle parent, handle dir, std::uint64_t listed_ino) noexcep
   return a.st_dev != b.st_dev || (listed_ino != 0 && listed_ino != static_cast<std::uint64_t>(b.st_ino));
 }
 
-const char* network_fs_name(const char* path) noexcept {
+const char* network_fs_name(const path_char* path) noexcept {
   struct statfs st;
   if (::statfs(path, &st) != 0) return nullptr;
   switch (static_cast<unsigned long>(st.f_type)) {
@@ -170,7 +170,7 @@ bool from_statx(int at, const char* path, int flags, format::identity& id, bool*
 
 }  // namespace
 
-int identity_of(const char* path, format::identity& id, bool* is_dir) noexcept {
+int identity_of(const path_char* path, format::identity& id, bool* is_dir) noexcept {
   id.handle = handle_hash(AT_FDCWD, path, 0);
   if (from_statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, id, is_dir)) return 0;
   if (errno != ENOSYS) return errno;

@@ -24,25 +24,142 @@
 
 #include "../detail/registry_format.hpp"
 
+#include <boost_tempfm/config.hpp>
+
+#include <boost/filesystem/path.hpp>
+#include <boost/system/error_category.hpp>
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace boost_tempfm {
 namespace detail {
 namespace platform {
 
-// "linux" or "posix".
+// "linux", "posix" or "windows".
 const char* backend_name() noexcept;
+
+// The category of the errno values this layer returns, for error_codes: system_category() on POSIX
+// (where the two agree); generic_category() on Windows, where system_category() means Win32 codes.
+const boost::system::error_category& errno_category() noexcept;
 
 // ---- Handles -----------------------------------------------------------------------------------
 
-// An open file or directory: a descriptor on POSIX systems.
-using handle = int;
+// An open file or directory: a descriptor on POSIX systems, a HANDLE on Windows (the public
+// native_handle_type).
+using handle = native_handle_type;
 // No handle; as the directory argument of an operation: the name is a path of its own (absolute,
 // or relative to the current directory).
-constexpr handle no_handle = -1;
+constexpr handle no_handle = no_native_handle;
 
-void close(handle h) noexcept;
+// A name as the system spells it: char on POSIX, wchar_t (UTF-16) on Windows, what
+// boost::filesystem::path::c_str() gives. Names the layer takes are of this type, so that
+// p.c_str() (or a pointer into it) is passed as it is, without a conversion.
+using path_char = boost::filesystem::path::value_type;
+using path_string = boost::filesystem::path::string_type;
+
+// The bytes that stand for path p in the registry and the signal list, and keys of path maps: its
+// native string on POSIX (a reference, no copy). On Windows "/" and its generic narrow form
+// ("/C:/Users/me/AppData/Local/Temp/tempfm/x": the registry's format is '/'-separated and absolute
+// paths begin with '/'), converted as boost::filesystem::path converts narrow strings (the ANSI
+// code page unless the application imbued another locale: names it cannot spell are not
+// registered faithfully there).
+template <class Path = boost::filesystem::path>
+decltype(auto) path_bytes(const Path& p) {
+  if constexpr (sizeof(typename Path::value_type) == 1)
+    return (p.native());
+  else
+    return "/" + p.generic_string();
+}
+
+// The path path_bytes() gave s for.
+inline boost::filesystem::path path_of_bytes(std::string s) {
+  if (sizeof(path_char) == 1) return boost::filesystem::path(std::move(s));
+  if (s.size() > 2 && s[0] == '/' && s[2] == ':') s.erase(0, 1);
+  boost::filesystem::path p(std::move(s));
+  p.make_preferred();
+  return p;
+}
+
+// Appends the narrow string s (a prefix, a suffix: what users pass as std::string) to a name being
+// built: as it is on POSIX; on Windows converted as boost::filesystem::path converts narrow strings.
+template <class String>
+void append_narrow(String& out, const std::string& s) {
+  if constexpr (sizeof(typename String::value_type) == 1)
+    out += s;
+  else
+    out += boost::filesystem::path(s).native();
+}
+
+// A directory at path (symlinks followed) opened so that sync() can be given it; Windows: opened
+// with FILE_FLAG_BACKUP_SEMANTICS (where sync of a directory does nothing: NTFS orders metadata).
+int open_dir_for_sync(const path_char* path, handle& out) noexcept;
+
+// Closes h (nothing for no_handle). The handle is gone whatever the result: 0, or the errno of a
+// failure that may have lost data (EIO; never EINTR, which is not retried).
+int close(handle h) noexcept;
+
+// ---- Plain operations on names and handles ------------------------------------------------------
+// What every backend has, in one place so that the rest of libs/ makes no system call itself.
+
+// Removes the name `name` in dir (no_handle: a path of its own) without following it: a file or a
+// symlink, or (is_dir) an empty directory. unlinkat; Windows: a reparse point is removed itself.
+int remove_name(handle dir, const path_char* name, bool is_dir) noexcept;
+
+// Opens the directory `name` in dir (no_handle: a path of its own) to list and remove names in,
+// never through a symlink (ELOOP or ENOTDIR then). POSIX: O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC.
+int open_dir_at(handle dir, const path_char* name, handle& out) noexcept;
+
+// Opens the file `name` in dir (no_handle: a path of its own) for reading, never through a final
+// symlink (ELOOP), not inherited by programs this process executes.
+int open_file_read(handle dir, const path_char* name, handle& out) noexcept;
+
+// Opens the regular file `name` in dir for reading and writing, creating it with `mode` if it is
+// missing; never through a symlink (ELOOP); not inherited. (The registry's files.)
+int open_or_create_file(handle dir, const path_char* name, unsigned mode, handle& out) noexcept;
+
+// Gives the object h the permission bits `mode` (fchmod). Windows: the read-only attribute follows
+// the owner's write bit; nothing else is kept.
+int set_mode(handle h, unsigned mode) noexcept;
+
+// What lstat/fstat say, as far as this library looks.
+struct file_status {
+  bool is_dir = false;
+  bool is_regular = false;
+  bool is_symlink = false;  // a symlink (Windows: any reparse point)
+  std::uint64_t size = 0;
+  unsigned mode = 0;       // permission bits (07777)
+  std::uint64_t owner = 0;  // the owning user (uid; Windows: 0)
+};
+// The status of `name` in dir (no_handle: a path of its own), never following a final symlink.
+int status_at(handle dir, const path_char* name, file_status& st) noexcept;
+// The status of the object h.
+int status_of(handle h, file_status& st) noexcept;
+
+// Writes what the system caches of h to the device (fsync; Windows: FlushFileBuffers). EINTR retried.
+int sync(handle h) noexcept;
+// Reads up to n bytes at offset (pread); got receives how many (0 at the end). EINTR retried.
+int read_at(handle h, void* buf, std::size_t n, std::uint64_t offset, std::size_t& got) noexcept;
+// Writes all n bytes at h's offset. EINTR retried.
+int write_all(handle h, const void* buf, std::size_t n) noexcept;
+// h's offset (lseek SEEK_CUR), and setting it.
+int tell(handle h, std::uint64_t& offset) noexcept;
+int seek(handle h, std::uint64_t offset) noexcept;
+
+// Renames src to dst, replacing dst if it exists (renameat; Windows: MoveFileExW with
+// MOVEFILE_REPLACE_EXISTING). Each a name in its directory, or a path of its own with no_handle.
+int rename_at(handle src_dir, const path_char* src, handle dst_dir, const path_char* dst) noexcept;
+
+// The longest name (in path_char units) the directory at dir takes (pathconf _PC_NAME_MAX, else
+// NAME_MAX; Windows: 255); the same for the directory h.
+std::size_t name_max(const path_char* dir) noexcept;
+std::size_t name_max_of_handle(handle h) noexcept;
+
+// This process's id (getpid; Windows: GetCurrentProcessId), and the user it runs as (geteuid;
+// Windows: 0: ownership is checked on the security descriptor instead).
+std::uint32_t process_id() noexcept;
+std::uint64_t user_id() noexcept;
 
 // ---- Exclusive creation ------------------------------------------------------------------------
 
@@ -50,10 +167,10 @@ void close(handle h) noexcept;
 // EEXIST when the name exists in any form: a file, a directory, a symlink (a dangling one too; it is
 // never followed). Opened for reading and writing, never inherited by a program this process
 // executes. *out receives it; with out == nullptr it is closed at once.
-int create_file(handle dir, const char* name, unsigned mode, handle* out) noexcept;
+int create_file(handle dir, const path_char* name, unsigned mode, handle* out) noexcept;
 
 // The same for a directory (mkdir: EEXIST for any existing name).
-int create_dir(handle dir, const char* name, unsigned mode) noexcept;
+int create_dir(handle dir, const path_char* name, unsigned mode) noexcept;
 
 // ---- Names for files that exist ------------------------------------------------------------------
 
@@ -61,12 +178,12 @@ int create_dir(handle dir, const char* name, unsigned mode) noexcept;
 // with EEXIST when dst exists. Linux: renameat2(RENAME_NOREPLACE), or where the filesystem lacks
 // it, linkat + unlinkat. Portable: linkat + unlinkat: not atomic (a crash between the two leaves
 // both names), and refused (EPERM, ENOTSUP) by filesystems without hard links.
-int rename_no_replace(handle src_dir, const char* src, handle dst_dir, const char* dst) noexcept;
+int rename_no_replace(handle src_dir, const path_char* src, handle dst_dir, const path_char* dst) noexcept;
 
 // Gives the open file f (unnamed, or whose last name is gone) the name dst (absolute); EEXIST when
 // it exists. Linux: linkat through /proc/self/fd, or AT_EMPTY_PATH. Portable: EOPNOTSUPP (POSIX
 // cannot name an open file).
-int link_open_file(handle f, const char* dst) noexcept;
+int link_open_file(handle f, const path_char* dst) noexcept;
 
 // A regular file without a name in directory dir, with `mode`, open for reading and writing, never
 // inherited by a program this process executes; the kernel frees it when its last descriptor
@@ -84,12 +201,12 @@ int copy_in_kernel(handle from, handle to, std::uint64_t& copied) noexcept;
 // A handle of the directory at path (symlinks on the way, the last name included, are followed as
 // named), to create, remove and identify names relative to. Linux: O_PATH, so search permission is
 // enough. Portable: opened for reading (O_SEARCH where the system has it, when reading is denied).
-int open_dir_ref(const char* path, handle& out) noexcept;
+int open_dir_ref(const path_char* path, handle& out) noexcept;
 
 // Gives the directory `name` in parent mode 0700 without ever following a symlink (the mode lands
 // on that directory, or on nothing). Refused with EBUSY, and mount = true, when it is a mount point
 // (see is_mount_point; listed_ino likewise). ENOTDIR when it is no directory.
-int make_dir_private(handle parent, const char* name, std::uint64_t listed_ino, bool& mount) noexcept;
+int make_dir_private(handle parent, const path_char* name, std::uint64_t listed_ino, bool& mount) noexcept;
 
 // ---- Mounts ------------------------------------------------------------------------------------
 
@@ -103,7 +220,7 @@ bool is_mount_point(handle parent, handle dir, std::uint64_t listed_ino = 0) noe
 // The name of the filesystem type of path when it is one where a mapping shared by the processes of
 // several hosts is not coherent (NFS, SMB/CIFS, FUSE, ...); nullptr otherwise, or when this backend
 // cannot tell.
-const char* network_fs_name(const char* path) noexcept;
+const char* network_fs_name(const path_char* path) noexcept;
 
 // ---- Identity ----------------------------------------------------------------------------------
 
@@ -111,7 +228,7 @@ const char* network_fs_name(const char* path) noexcept;
 // tells a new object that reused the inode number apart. Linux: birth time (statx) and a hash of
 // the kernel's file handle (inode generation). Portable: birth time where struct stat has one
 // (macOS, FreeBSD, NetBSD), else a hash of the status change time in `handle`.
-int identity_of(const char* path, format::identity& id, bool* is_dir) noexcept;
+int identity_of(const path_char* path, format::identity& id, bool* is_dir) noexcept;
 // The same for the object h names (what was just created, without a path walk); mode (if given)
 // receives its permission bits.
 int identity_of_handle(handle h, format::identity& id, unsigned* mode) noexcept;
@@ -148,6 +265,11 @@ void remove_legacy_semaphore(const char* name) noexcept;
 // mapping cannot meet a full disk (which would be SIGBUS). Never changes bytes the file holds.
 // Linux: posix_fallocate. Portable: zeros written past the end of the file.
 int allocate(handle f, std::uint64_t offset, std::uint64_t length) noexcept;
+
+// The unit in which map_shared_at maps, when it is more than the caller's pages: 1 on POSIX (mmap
+// maps exactly what is asked); Windows: 65536, the allocation granularity (a view starts at a
+// multiple of it; map_shared_at maps whole units, so a registry keeps its size a multiple of it).
+std::size_t map_granularity() noexcept;
 
 // Address space for `bytes`, reserved and inaccessible, to map files into; nullptr (errno in
 // *err) if none.

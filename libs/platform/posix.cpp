@@ -42,7 +42,7 @@ namespace {
 int at_or_cwd(handle dir) noexcept { return dir == no_handle ? AT_FDCWD : dir; }
 }  // namespace
 
-int rename_no_replace(handle src_dir, const char* src, handle dst_dir, const char* dst) noexcept {
+int rename_no_replace(handle src_dir, const path_char* src, handle dst_dir, const path_char* dst) noexcept {
   // No rename that refuses to replace (renameat2 is Linux's, renamex_np macOS's): a link cannot
   // replace an existing name, and the old name goes after it.
   const int sa = at_or_cwd(src_dir);
@@ -51,7 +51,7 @@ int rename_no_replace(handle src_dir, const char* src, handle dst_dir, const cha
   return 0;
 }
 
-int link_open_file(handle, const char*) noexcept { return EOPNOTSUPP; }  // POSIX cannot name an open file
+int link_open_file(handle, const path_char*) noexcept { return EOPNOTSUPP; }  // POSIX cannot name an open file
 
 int open_unnamed(handle, unsigned, handle&) noexcept { return EOPNOTSUPP; }  // no O_TMPFILE
 
@@ -60,7 +60,7 @@ int copy_in_kernel(handle, handle, std::uint64_t& copied) noexcept {
   return EOPNOTSUPP;  // copied with read and write by the caller
 }
 
-int open_dir_ref(const char* path, handle& out) noexcept {
+int open_dir_ref(const path_char* path, handle& out) noexcept {
   // No O_PATH: a directory is opened for reading, which needs read permission on it.
   int fd;
   do {
@@ -89,7 +89,7 @@ bool is_mount_point(handle parent, handle dir, std::uint64_t listed_ino) noexcep
   return listed_ino != 0 && listed_ino != static_cast<std::uint64_t>(b.st_ino);
 }
 
-int make_dir_private(handle parent, const char* name, std::uint64_t listed_ino, bool& mount) noexcept {
+int make_dir_private(handle parent, const path_char* name, std::uint64_t listed_ino, bool& mount) noexcept {
   // No O_PATH to pin a directory that cannot be opened: it is looked at by name, then given its
   // mode with fchmodat(AT_SYMLINK_NOFOLLOW), which changes a symlink swapped in meanwhile (or
   // refuses to), never what the symlink names.
@@ -102,7 +102,7 @@ int make_dir_private(handle parent, const char* name, std::uint64_t listed_ino, 
   return ::fchmodat(parent, name, S_IRWXU, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
 }
 
-const char* network_fs_name(const char* path) noexcept {
+const char* network_fs_name(const path_char* path) noexcept {
 #ifdef BOOST_TEMPFM_STATFS_NAMES
   struct statfs st;
   if (::statfs(path, &st) != 0) return nullptr;
@@ -162,7 +162,7 @@ void identity_from(const struct stat& st, format::identity& id) noexcept {
 
 }  // namespace
 
-int identity_of(const char* path, format::identity& id, bool* is_dir) noexcept {
+int identity_of(const path_char* path, format::identity& id, bool* is_dir) noexcept {
   struct stat st;
   if (::lstat(path, &st) != 0) return errno;
   identity_from(st, id);

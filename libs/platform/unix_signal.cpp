@@ -1,5 +1,8 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
+//
+// Signal cleanup (detail/signal_list.hpp, boost_tempfm/signal.hpp) on POSIX systems: sigaction,
+// and removal from the handler with async-signal-safe calls (libs/sources.txt: "linux posix").
 // install_signal_cleanup(): removal of this process's paths from a signal handler. Everything the
 // handler does is async-signal-safe: atomic loads, exchanges and compare-exchanges on lists whose
 // nodes are never freed and on the mapped registry, getpid, clock_gettime, nanosleep,
@@ -17,12 +20,12 @@
 #include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/signal.hpp>
 
-#include "detail/errors.hpp"
-#include "detail/manager_state.hpp"
-#include "detail/registry_format.hpp"
-#include "detail/safe_remove.hpp"
-#include "detail/signal_list.hpp"
-#include "platform/platform.hpp"
+#include "../detail/errors.hpp"
+#include "../detail/manager_state.hpp"
+#include "../detail/registry_format.hpp"
+#include "../detail/safe_remove.hpp"
+#include "../detail/signal_list.hpp"
+#include "platform.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

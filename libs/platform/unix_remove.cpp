@@ -1,8 +1,12 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
-#include "detail/safe_remove.hpp"
+//
+// Removal (detail/safe_remove.hpp) on POSIX systems: a walk with *at() calls on descriptors opened
+// O_NOFOLLOW (libs/sources.txt: "linux posix"). It is the one place that walks trees with POSIX
+// calls, so it lives in the platform layer whole; a Windows backend brings its own walk.
+#include "../detail/safe_remove.hpp"
 
-#include "platform/platform.hpp"
+#include "platform.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -238,21 +242,7 @@ class remover {
 
 }  // namespace
 
-const char* kind_name(entry_type k) noexcept {
-  switch (k) {
-    case entry_type::file: return "file";
-    case entry_type::directory: return "directory";
-    case entry_type::symlink: return "symlink";
-  }
-  return "file";
-}
-
-std::string describe_failure(const removal_result& r) {
-  if (r.mount_point) return "a mount point, left untouched, at " + r.failed_path.string();
-  return r.ec.message() + " at " + r.failed_path.string();
-}
-
-removal_result remove_at(int parent_fd, const char* name, const boost::filesystem::path& display,
+removal_result remove_at(platform::handle parent_fd, const platform::path_char* name, const boost::filesystem::path& display,
                          bool measure, bool file_only) noexcept {
   removal_result r;
   if (!measure) {

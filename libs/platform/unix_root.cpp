@@ -1,9 +1,12 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
-#include "detail/root.hpp"
+//
+// The temp root and its checks (detail/root.hpp) on POSIX systems: owners, modes, sticky bits and
+// symlinks on the way (libs/sources.txt: "linux posix").
+#include "../detail/root.hpp"
 
-#include "detail/errors.hpp"
-#include "platform/platform.hpp"
+#include "../detail/errors.hpp"
+#include "platform.hpp"
 
 #include <boost_tempfm/registry.hpp>
 
