@@ -92,7 +92,7 @@ long long write_native(Native h, const char* data, std::size_t n) {
 #ifdef _WIN32
   if constexpr (std::is_pointer_v<Native>) {
     DWORD done = 0;
-    return ::WriteFile(reinterpret_cast<HANDLE>(h), data, static_cast<DWORD>(n), &done, nullptr) ? done : -1;
+    return ::WriteFile(reinterpret_cast<HANDLE>(h), data, static_cast<DWORD>(n), &done, nullptr) ? static_cast<long long>(done) : -1LL;
   } else {
     return ::_write(static_cast<int>(h), data, static_cast<unsigned>(n));
   }

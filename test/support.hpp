@@ -163,13 +163,22 @@ inline int current_pid() { return static_cast<int>(::GetCurrentProcessId()); }
 
 inline bool can_read(const fs::path& p) { return ::_waccess(p.c_str(), 4) == 0; }
 
+// A native handle the library gave is open (a HANDLE that is neither null nor INVALID_HANDLE_VALUE).
+template <class Native>
+bool valid_handle(Native h) {
+  if constexpr (std::is_pointer_v<Native>)
+    return h != nullptr && reinterpret_cast<HANDLE>(h) != INVALID_HANDLE_VALUE;
+  else
+    return h >= 0;
+}
+
 // Writes through a library object's native handle: a HANDLE, or a C runtime descriptor, whichever
 // the port gives. Returns the bytes written or -1.
 template <class Native>
 long long write_native(Native h, const char* data, std::size_t n) {
   if constexpr (std::is_pointer_v<Native>) {
     DWORD done = 0;
-    return ::WriteFile(reinterpret_cast<HANDLE>(h), data, static_cast<DWORD>(n), &done, nullptr) ? done : -1;
+    return ::WriteFile(reinterpret_cast<HANDLE>(h), data, static_cast<DWORD>(n), &done, nullptr) ? static_cast<long long>(done) : -1LL;
   } else {
     return ::_write(static_cast<int>(h), data, static_cast<unsigned>(n));
   }
@@ -368,6 +377,9 @@ inline int set_mode(const fs::path& p, unsigned mode) { return ::chmod(p.c_str()
 inline int current_pid() { return static_cast<int>(::getpid()); }
 
 inline bool can_read(const fs::path& p) { return ::access(p.c_str(), R_OK) == 0; }
+
+// A native handle the library gave is open (a descriptor).
+inline bool valid_handle(int fd) { return fd >= 0; }
 
 // write(2) through a library object's native handle (a descriptor). Returns what write returns.
 inline long long write_native(int fd, const char* data, std::size_t n) { return ::write(fd, data, n); }

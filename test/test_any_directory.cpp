@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(unnamed_files_in_another_directory,
   fs::create_directories(out);
   tfm::unnamed_file u = m.create_unnamed_file(tfm::create_options().directory(out));
   BOOST_TEST(listing(out).empty());
-  BOOST_REQUIRE(::write(u.native_handle(), "u", 1) == 1);
+  BOOST_REQUIRE(write_native(u.native_handle(), "u", 1) == 1);
   u.link_to(out / "named");  // the same filesystem, by construction
   BOOST_TEST(read_file(out / "named") == "u");
 }

@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_CASE(commit_puts_the_whole_file_in_place_at_once) {
   const std::string name = f.path().filename().string();
   BOOST_TEST(name.rfind(".result.json.", 0) == 0u, name);
   BOOST_TEST(name.substr(name.size() - 4) == ".tmp", name);
-  BOOST_TEST(f.native_handle() >= 0);
+  BOOST_TEST(valid_handle(f.native_handle()));
   write_fd(f.native_handle(), "{\"frames\": ");
   {
     tfm::temp_file_stream out(f);

@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(persist_renames_and_stops_managing) {
   scratch s;
   tfm::temp_file_manager m("p_", s.dir / "root");
   tfm::temp_file f = m.create_temp_file(tfm::create_options().suffix(".mkv").keep_open());
-  BOOST_REQUIRE(::write(f.native_handle(), "video", 5) == 5);
+  BOOST_REQUIRE(write_native(f.native_handle(), "video", 5) == 5);
   const fs::path temp = f.path();
   f.persist(s.dir / "final.mkv");
   BOOST_TEST(read_file(s.dir / "final.mkv") == "video");
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(persist_renames_and_stops_managing) {
   BOOST_TEST(f.path().empty());
   BOOST_TEST(m.tracked_count() == 0u);
   BOOST_TEST(tfm::list_entries(m.root()).empty());
-  BOOST_REQUIRE(::write(f.native_handle(), "!", 1) == 1);  // still open, on the file at its new place
+  BOOST_REQUIRE(write_native(f.native_handle(), "!", 1) == 1);  // still open, on the file at its new place
   BOOST_TEST(read_file(s.dir / "final.mkv") == "video!");
   m.cleanup_all();
   BOOST_TEST(fs::exists(s.dir / "final.mkv"));  // no longer the manager's
@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(across_filesystems_with_the_copy_fallback,
   tfm::temp_file_manager m("x_", shm.dir);
   tfm::temp_file f = m.create_temp_file(tfm::create_options().mode(0640).keep_open());
   std::string big(300000, 'v');
-  BOOST_REQUIRE(::write(f.native_handle(), big.data(), big.size()) == ssize_t(big.size()));
+  BOOST_REQUIRE(write_native(f.native_handle(), big.data(), big.size()) == ssize_t(big.size()));
   const fs::path temp = f.path();
   write_file(disk.dir / "out.bin", "old");
   f.persist(disk.dir / "out.bin", tfm::persist_options().copy_across_filesystems());
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(across_filesystems_with_the_copy_fallback,
   BOOST_TEST(m.tracked_count() == 0u);
   BOOST_TEST(tfm::list_entries(m.root()).empty());
   // The kept descriptor is now the new file's, at the same offset.
-  BOOST_REQUIRE(::write(f.native_handle(), "!", 1) == 1);
+  BOOST_REQUIRE(write_native(f.native_handle(), "!", 1) == 1);
   BOOST_TEST(read_file(disk.dir / "out.bin") == big + "!");
   // No clobber across filesystems too.
   tfm::temp_file g = m.create_temp_file();
