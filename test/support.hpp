@@ -91,10 +91,23 @@ struct scratch {
 #endif
 
 inline std::string read_file(const fs::path& p) {
+#ifdef _WIN32
+  // With every share mode: a file the library holds open (with DELETE access) refuses an opener
+  // that does not share delete, as the C runtime's fopen does not.
+  HANDLE h = ::CreateFileW(p.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  std::string s;
+  if (h == INVALID_HANDLE_VALUE) return s;
+  char buf[4096];
+  for (DWORD n = 0; ::ReadFile(h, buf, sizeof buf, &n, nullptr) && n > 0;) s.append(buf, n);
+  ::CloseHandle(h);
+  return s;
+#else
   std::ifstream in(TEMPFM_TEST_STREAM_NAME(p), std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+#endif
 }
 
 // Throws (no Boost.Test macro: it is also used from several threads and in child processes).
@@ -494,8 +507,17 @@ struct exec_result {
   bool exited_with(int code) const { return tempfm_test::exited_with(status, code); }
 };
 
+// A Windows program's text-mode stdout and stderr write "\n" as "\r\n": back to "\n".
+inline std::string text_mode_undone(std::string s) {
+  std::string::size_type w = 0;
+  for (std::string::size_type i = 0; i < s.size(); ++i)
+    if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) s[w++] = s[i];
+  s.resize(w);
+  return s;
+}
+
 // Runs prog with args (CreateProcessW), with extra environment variables; captures stdout and
-// stderr separately, in binary: a Windows program's text-mode "\n" arrives as "\r\n".
+// stderr separately, "\r\n" turned back into "\n".
 inline exec_result run_program(const std::string& prog, const std::vector<std::string>& args,
                                const std::vector<std::string>& env_extra = {}) {
   scratch io;
@@ -503,8 +525,8 @@ inline exec_result run_program(const std::string& prog, const std::vector<std::s
   const pid_t pid = win_detail::start(prog, args, out_file, err_file, env_extra);
   exec_result r;
   r.status = wait_for(pid);
-  r.out = read_file(out_file);
-  r.err = read_file(err_file);
+  r.out = text_mode_undone(read_file(out_file));
+  r.err = text_mode_undone(read_file(err_file));
   return r;
 }
 

@@ -108,7 +108,8 @@ BOOST_AUTO_TEST_CASE(a_bad_prefix_is_refused_before_the_root_is_created) {
   BOOST_TEST(listing(s.dir).empty());
 }
 
-BOOST_AUTO_TEST_CASE(sweep_and_list_entries_report_a_refused_registry) {
+BOOST_AUTO_TEST_CASE(sweep_and_list_entries_report_a_refused_registry,
+                     *boost::unit_test::precondition(skip_on_windows{"a registry made open to others with POSIX permission bits (Windows checks the DACL)"})) {
   scratch s;
   fs::path root;
   {

@@ -115,6 +115,8 @@ BOOST_AUTO_TEST_CASE(error_code_overloads_return_an_empty_handle) {
   BOOST_TEST(!ec);
   BOOST_TEST(ok.owns());
   // The root removed under the manager: the create fails with the errno the throwing form names.
+  // (Not on Windows: a live manager's registry file is mapped, and a mapped file cannot be deleted.)
+  if (on_windows) return;
   fs::remove_all(s.dir);
   tfm::temp_file gone = m.create_temp_file(tfm::create_options(), ec);
   BOOST_TEST(ec.value() == ENOENT);
