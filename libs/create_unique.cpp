@@ -33,10 +33,14 @@ void check_affix(const boost::filesystem::path& dir, const std::string& s, const
 class digit_pool {
  public:
   // Appends `digits` (at most 256) random hex digits to out.
-  void append_to(platform::path_string& out, std::size_t digits) {
+  template <class String>  // platform::path_string (a template: only the right branch is compiled)
+  void append_to(String& out, std::size_t digits) {
     const std::uint64_t me = current_instance();
     if (me != owner_ || pos_ + digits > sizeof hex_) refill(me);
-    out.append(hex_ + pos_, hex_ + pos_ + digits);
+    if constexpr (sizeof(typename String::value_type) == 1)
+      out.append(hex_ + pos_, digits);  // as before: no temporary string
+    else
+      out.append(hex_ + pos_, hex_ + pos_ + digits);  // widened
     pos_ += digits;
   }
 

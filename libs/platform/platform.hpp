@@ -3,21 +3,22 @@
 #ifndef BOOST_TEMPFM_LIBS_PLATFORM_HPP
 #define BOOST_TEMPFM_LIBS_PLATFORM_HPP
 
-// The platform layer: every call that is not the same on every system boost_tempfm builds for is
-// made behind this interface, and only here. The rest of libs/ uses it, plain POSIX calls that
-// exist everywhere (openat with O_NOFOLLOW, fstat, unlinkat, fcntl record locks, ...) and
-// Boost.Filesystem; it holds no #ifdef.
+// The platform layer: every system call of libs/ is made behind this interface, and only here. The
+// rest of libs/ uses it and Boost; it includes no system header and holds no #ifdef.
 //
-//   linux.cpp  the Linux backend (default on Linux): statx, O_PATH, getdents64, name_to_handle_at,
-//              getrandom, statfs magic, posix_fallocate, MADV_POPULATE_READ, /proc.
-//   posix.cpp  the portable POSIX backend (macOS, the BSDs; forced on Linux with the CMake option
-//              BOOST_TEMPFM_PORTABLE_POSIX=ON, so that CI builds and tests it): none of those.
-//   unix.cpp   what both share.
+//   linux.cpp    the Linux backend (default on Linux): statx, O_PATH, getdents64,
+//                name_to_handle_at, getrandom, statfs magic, posix_fallocate, MADV_POPULATE_READ, /proc.
+//   posix.cpp    the portable POSIX backend (macOS, the BSDs; forced on Linux with the CMake option
+//                BOOST_TEMPFM_PORTABLE_POSIX=ON, so that CI builds and tests it): none of those.
+//   unix.cpp     what both share; and whole concerns that are system calls through and through:
+//                unix_lock.cpp (detail/byte_lock.hpp: fcntl record locks), unix_remove.cpp
+//                (detail/safe_remove.hpp), unix_root.cpp (detail/root.hpp), unix_signal.cpp
+//                (detail/signal_list.hpp, install_signal_cleanup).
+//   windows.cpp  the Windows backend (Win32; a handle is a HANDLE, names are UTF-16), with
+//                windows_map.cpp (the registry mapping, LockFileEx byte locks), windows_remove.cpp,
+//                windows_root.cpp and windows_signal.cpp (console events) for the same concerns.
 // libs/sources.txt tags each file with its backends. What each backend guarantees, and what the
-// portable one cannot, is in doc/design.md, "Platforms and limits".
-//
-// A Windows backend fills the same interface: a handle is a HANDLE there, paths reach it as
-// boost::filesystem::path (wide), and byte locks (detail/byte_lock.hpp) are LockFileEx.
+// portable and Windows ones cannot, is in doc/design.md, "Platforms and limits".
 //
 // Every function is noexcept and returns 0 or an errno value (never -1 with errno); EINTR is retried
 // wherever a retry cannot repeat what the interrupted call did.

@@ -89,7 +89,7 @@ class remover {
       for (const child& c : kids) {
         const boost::filesystem::path cp = display / c.name;
         if (c.is_dir) {
-          if (depth > 4096) {
+          if (depth > 1024) {  // recursion: bounded well inside a thread's stack
             fail(ELOOP, cp);
             continue;
           }
