@@ -74,8 +74,8 @@ windows_tests() {
   [ -z "$ws" ] || { WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -k 2>/dev/null; WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -w; } || true
   local suites_passed suites_skipped suites_failed cases_skipped
   suites_passed=$(grep -cE 'Test +#[0-9]+: .* Passed' "$log" || true)
-  suites_skipped=$(grep -cE 'Test +#[0-9]+: .* Skipped' "$log" || true)
-  suites_failed=$(grep -E 'Test +#[0-9]+: ' "$log" | grep -cvE ' (Passed|\*\*\*Skipped) ' || true)
+  suites_skipped=$(grep -cE 'Test +#[0-9]+: .*\*\*\*Skipped ' "$log" || true)
+  suites_failed=$(grep -E 'Test +#[0-9]+: ' "$log" | grep -cvE '( Passed|\*\*\*Skipped) ' || true)
   # Cases skipped inside suites that ran: "skipped on Windows: SUITE/CASE: WHY" in their output.
   cases_skipped=$(grep -hE '^skipped on Windows: [^ :]+/' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null | sort -u | wc -l)
   windows_summary="windows under wine: $suites_passed suites passed, $suites_failed failed, $suites_skipped skipped whole (test/windows_skip.txt), $cases_skipped cases skipped inside suites"
