@@ -40,6 +40,20 @@
 #include <boost/log/utility/setup/console.hpp>
 
 #include <cstdlib>
+#ifdef _WIN32
+// Windows (MinGW): the modes below that are about POSIX signals, fork(2), mmap(2), prctl(2) and
+// unnamed files are not built; the others are the same program.
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#include <io.h>
+#include <process.h>
+#include <type_traits>
+#else
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -47,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#endif
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -60,6 +75,39 @@ namespace fs = boost::filesystem;
 namespace tfm = boost_tempfm;
 
 namespace {
+
+// Waits to be killed.
+[[noreturn]] void hang() {
+#ifdef _WIN32
+  for (;;) ::Sleep(INFINITE);
+#else
+  for (;;) ::pause();
+#endif
+}
+
+// write(2) through a library object's native handle: a descriptor, or on Windows a HANDLE (or a
+// C runtime descriptor, whichever the port chose).
+template <class Native>
+long long write_native(Native h, const char* data, std::size_t n) {
+#ifdef _WIN32
+  if constexpr (std::is_pointer_v<Native>) {
+    DWORD done = 0;
+    return ::WriteFile(reinterpret_cast<HANDLE>(h), data, static_cast<DWORD>(n), &done, nullptr) ? static_cast<long long>(done) : -1LL;
+  } else {
+    return ::_write(static_cast<int>(h), data, static_cast<unsigned>(n));
+  }
+#else
+  return ::write(h, data, n);
+#endif
+}
+
+int current_pid() {
+#ifdef _WIN32
+  return ::_getpid();
+#else
+  return static_cast<int>(::getpid());
+#endif
+}
 
 int scenario(const std::string& mode, const fs::path& root, const fs::path& list) {
   std::ofstream out(list.string());
@@ -180,7 +228,7 @@ int hold(const fs::path& root, const fs::path& outside, const fs::path& ready) {
     r << f.path().string() << "\n" << d.path().string() << "\n" << outside.string() << "\n";
   }
   fs::rename(ready.string() + ".tmp", ready);
-  for (;;) ::pause();
+  hang();
 }
 
 int churn(const fs::path& root, int n, const fs::path& out) {
@@ -197,7 +245,7 @@ int churn(const fs::path& root, int n, const fs::path& out) {
         // given to register_file), so it lives outside the root, which the tests check is left empty.
         fs::path r = fs::canonical(root);
         if (r.filename().empty() || r.filename_is_dot()) r = r.parent_path();  // "R/" is R
-        const fs::path ext = r.parent_path() / "ext" / ("reg_" + std::to_string(::getpid()) + "_" + std::to_string(i));
+        const fs::path ext = r.parent_path() / "ext" / ("reg_" + std::to_string(current_pid()) + "_" + std::to_string(i));
         fs::create_directories(ext.parent_path());
         std::ofstream(ext.string()) << "r";
         m.register_file(ext);
@@ -210,6 +258,7 @@ int churn(const fs::path& root, int n, const fs::path& out) {
   return 0;
 }
 
+#ifndef _WIN32
 int marker_fd = -1;
 int pong_fd = -1;
 // SIGUSR1 is the tests' ping: a signal sent before it (a lower number, so delivered first when
@@ -261,7 +310,7 @@ int with_signals(const std::string& mode, const fs::path& root, const fs::path& 
   if (mode == "fork") {
     child = ::fork();
     if (child == 0)
-      for (;;) ::pause();
+      hang();
   }
   {
     std::ofstream r(ready.string() + ".tmp");
@@ -277,7 +326,7 @@ int with_signals(const std::string& mode, const fs::path& root, const fs::path& 
     std::ofstream(ready.string() + ".child.tmp") << st << "\n";
     fs::rename(ready.string() + ".child.tmp", ready.string() + ".child");
   }
-  for (;;) ::pause();
+  hang();
 }
 
 // Load worker: 4 threads create temp files (removed at scope end) and temp dirs holding an
@@ -328,18 +377,21 @@ int load(const fs::path& root, int seconds, const fs::path& stats) {
   return 0;
 }
 
+#endif  // !_WIN32
+
 int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& ready) {
   tfm::temp_file_manager m("atomic_", root);
   tfm::atomic_file f = m.create_atomic_file(dest);
-  if (::write(f.native_handle(), "partial", 7) != 7) return 3;
+  if (write_native(f.native_handle(), "partial", 7) != 7) return 3;
   {
     std::ofstream r(ready.string() + ".tmp");
     r << f.path().string() << "\n";
   }
   fs::rename(ready.string() + ".tmp", ready);
-  for (;;) ::pause();
+  hang();
 }
 
+#ifndef _WIN32
 int unnamed_hold(const fs::path& root, const fs::path& ready) {
   tfm::temp_file_manager m("unnamed_", root);
   tfm::unnamed_file f = m.create_unnamed_file();
@@ -347,8 +399,10 @@ int unnamed_hold(const fs::path& root, const fs::path& ready) {
   if (::write(f.native_handle(), mib.data(), mib.size()) != ssize_t(mib.size())) return 3;
   std::ofstream(ready.string() + ".tmp") << "ready\n";
   fs::rename(ready.string() + ".tmp", ready);
-  for (;;) ::pause();
+  hang();
 }
+
+#endif  // !_WIN32
 
 int hold_in(const fs::path& root, const fs::path& dir, const fs::path& ready) {
   tfm::temp_file_manager m("held_", root);
@@ -361,9 +415,10 @@ int hold_in(const fs::path& root, const fs::path& dir, const fs::path& ready) {
     r << f.path().string() << "\n" << d.path().string() << "\n";
   }
   fs::rename(ready.string() + ".tmp", ready);
-  for (;;) ::pause();
+  hang();
 }
 
+#ifndef _WIN32
 int signal_threads(const fs::path& root, const fs::path& out, const fs::path& ready) {
   tfm::temp_file_manager m("sigmt_", root);
   tfm::install_signal_cleanup();
@@ -397,28 +452,39 @@ int signal_threads(const fs::path& root, const fs::path& out, const fs::path& re
   return 0;
 }
 
+#endif  // !_WIN32
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "signal-threads") == 0) return signal_threads(argv[2], argv[3], argv[4]);
+#endif
   if (argc >= 5 && std::strcmp(argv[1], "hold-in") == 0) return hold_in(argv[2], argv[3], argv[4]);
+#ifndef _WIN32
   if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
+#endif
   if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
+#ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
+#endif
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);
+#ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "hold-nodump") == 0) {
     // Like ssh-agent: not dumpable, so /proc/PID is unreadable to other processes of its user
     // when /proc is mounted hidepid=2.
     if (::prctl(PR_SET_DUMPABLE, 0) != 0) return 3;
     return hold(argv[2], argv[3], argv[4]);
   }
+#endif
   if (argc >= 5 && std::strcmp(argv[1], "churn") == 0) return churn(argv[2], std::atoi(argv[3]), argv[4]);
   if (argc >= 4 && (std::strcmp(argv[1], "exit") == 0 || std::strcmp(argv[1], "return") == 0))
     return scenario(argv[1], argv[2], argv[3]);
   if (argc >= 3 && std::strcmp(argv[1], "sink") == 0) return with_sink(argv[2]);
   if (argc >= 4 && std::strcmp(argv[1], "app-log") == 0) return app_log(argv[2], argv[3]);
   if (argc >= 4 && std::strcmp(argv[1], "shutdown") == 0) return shutdown_idiom(argv[2], argv[3]);
+#ifndef _WIN32
   if (argc >= 2 && std::strcmp(argv[1], "identity") == 0) {
     const tfm::owner_id parent = tfm::current_process();  // first use, no manager
     const pid_t child = ::fork();
@@ -430,6 +496,7 @@ int main(int argc, char** argv) {
     ::waitpid(child, &st, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
   }
+#endif
   if (argc >= 3 && std::strcmp(argv[1], "sweep") == 0)
     return tfm::sweep(fs::canonical(argv[2])).removed.size() == 1 ? 0 : 1;
   std::cerr << "usage: tempfm_test_child exit|return|app-log|shutdown ROOT LIST | sink ROOT | ... (see the top of child_main.cpp)\n";

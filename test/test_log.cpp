@@ -208,7 +208,8 @@ BOOST_AUTO_TEST_CASE(a_removal_during_exception_unwinding_says_so) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason) {
+BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason,
+                     *boost::unit_test::precondition(skip_on_windows{"runs as another user (nobody, from fork(2)) so that POSIX permission bits apply"})) {
   scratch s;
   child_result r = run_unprivileged(s.dir, [&] {
     child_checks check;
@@ -218,7 +219,7 @@ BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason) {
     {
       tfm::temp_file f = m.create_temp_file();
       p = f.path();
-      ::chmod(m.root().c_str(), 0500);
+      set_mode(m.root(), 0500);
     }
     std::vector<seen_record> recs = c.backend->take();
     check(recs.size() == 1u, "one record");
@@ -230,7 +231,7 @@ BOOST_AUTO_TEST_CASE(failure_is_a_warning_naming_path_and_reason) {
             recs[0].message);
       check(recs[0].message.find("it stays tracked") != std::string::npos, recs[0].message);
     }
-    ::chmod(m.root().c_str(), 0700);
+    set_mode(m.root(), 0700);
     return check.failed;
   });
   BOOST_TEST(r.exited_with(0), r.out);
@@ -261,7 +262,8 @@ class level_collector : public bl::sinks::basic_sink_backend<bl::sinks::synchron
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity) {
+BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity,
+                     *boost::unit_test::precondition(skip_on_windows{"runs as another user (nobody, from fork(2)) so that POSIX permission bits apply"})) {
   // In a child (the setting is process-wide), as an unprivileged user (for a failed removal).
   scratch s;
   child_result r = run_unprivileged(s.dir, [&] {
@@ -281,9 +283,9 @@ BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity) {
     m.cleanup_all();  // info: notice
     {
       tfm::temp_file f = m.create_temp_file();
-      ::chmod(m.root().c_str(), 0500);
+      set_mode(m.root(), 0500);
     }  // a failure: problem
-    ::chmod(m.root().c_str(), 0700);
+    set_mode(m.root(), 0700);
     const auto want_all = std::vector<std::pair<int, std::string>>{
         {static_cast<int>(app_level::normal), "scope end"},
         {static_cast<int>(app_level::notice), "cleanup_all"},
@@ -301,7 +303,8 @@ BOOST_AUTO_TEST_CASE(an_application_severity_type_with_set_log_severity) {
   BOOST_TEST(r.exited_with(0), r.out);
 }
 
-BOOST_AUTO_TEST_CASE(set_log_severity_while_other_threads_log) {
+BOOST_AUTO_TEST_CASE(set_log_severity_while_other_threads_log,
+                     *boost::unit_test::precondition(skip_on_windows{"uses fork(2)"})) {
   // Every record carries one whole setting: trivial's debug or the application's normal.
   scratch s;
   child_result r = run_forked([&] {
@@ -432,7 +435,8 @@ BOOST_AUTO_TEST_CASE(an_application_sink_sees_the_records_in_a_real_process) {
   BOOST_TEST(r.err.empty(), r.err);
 }
 
-BOOST_AUTO_TEST_CASE(sweep_alone_is_silent_too) {
+BOOST_AUTO_TEST_CASE(sweep_alone_is_silent_too,
+                     *boost::unit_test::precondition(skip_on_windows{"uses fork(2)"})) {
   // A process whose first use of the library is sweep() (a tool), with an orphan to remove.
   scratch s;
   fs::create_directories(s.dir / "root");

@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE test_register
 #include "support.hpp"
 
+#include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>
 
 using namespace tempfm_test;
@@ -24,6 +25,49 @@ BOOST_AUTO_TEST_CASE(outside_file_and_dir_removed_by_cleanup_all) {
   m.cleanup_all();
   BOOST_TEST(!exists_nofollow(file));
   BOOST_TEST(!exists_nofollow(dir));
+  BOOST_TEST(m.tracked_count() == 0u);
+}
+
+// Names that are not ASCII (UTF-8 bytes on POSIX; UTF-16 on Windows, where a narrow string in the
+// ANSI code page would lose them): the root, what is made in it, registered outside files and dirs.
+BOOST_AUTO_TEST_CASE(names_that_are_not_ascii) {
+  scratch s;
+  const fs::path root = s.dir / non_ascii("root-");
+  const fs::path outside = s.dir / non_ascii("outside-");
+  const fs::path outside_dir = s.dir / non_ascii("dir-");
+  write_file(outside, "outside");
+  fs::create_directories(outside_dir / non_ascii("inner-"));
+  write_file(outside_dir / non_ascii("inner-") / non_ascii("f-"), "f");
+  tfm::temp_file_manager m("n_", root);
+  BOOST_TEST(fs::equivalent(m.root(), root));
+  fs::path file, dir;
+  {
+    tfm::temp_file f = m.create_temp_file(".bin");
+    tfm::temp_dir d = m.create_temp_dir();
+    file = f.path();
+    dir = d.path();
+    BOOST_TEST(fs::equivalent(file.parent_path(), root));
+    write_file(file, "content");
+    BOOST_TEST(read_file(file) == "content");
+    write_file(dir / non_ascii("frame-"), "frame");
+    m.register_file(outside);
+    m.register_file(outside_dir);
+    std::size_t found = 0;
+    std::string listed;
+    for (const tfm::registry_entry& e : tfm::list_entries(m.root())) {
+      boost::system::error_code ec;
+      found += fs::equivalent(e.path, outside, ec) || fs::equivalent(e.path, outside_dir, ec) ||
+               fs::equivalent(e.path, file, ec) || fs::equivalent(e.path, dir, ec);
+      listed += " [" + e.path.string() + "]";
+    }
+    BOOST_TEST(found == 4u, "entries:" << listed);
+  }
+  BOOST_TEST(!exists_nofollow(file));
+  BOOST_TEST(!exists_nofollow(dir));
+  BOOST_TEST(exists_nofollow(outside));
+  m.cleanup_all();
+  BOOST_TEST(!exists_nofollow(outside));
+  BOOST_TEST(!exists_nofollow(outside_dir));
   BOOST_TEST(m.tracked_count() == 0u);
 }
 
@@ -117,7 +161,8 @@ BOOST_AUTO_TEST_CASE(root_and_its_ancestors_are_refused) {
   scratch s;
   tfm::temp_file_manager m("t_", s.dir / "a" / "root");
   tfm::temp_file keep = m.create_temp_file();
-  for (const fs::path& p : {m.root(), m.root().parent_path(), fs::path("/"), s.dir / "a" / "root" / ".",
+  // root_path(): "/" on POSIX, the root's drive (C:\\) on Windows, where "/" is the current drive's.
+  for (const fs::path& p : {m.root(), m.root().parent_path(), m.root().root_path(), s.dir / "a" / "root" / ".",
                             s.dir / "a" / ".." / "a"}) {
     try {
       m.register_file(p);

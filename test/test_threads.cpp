@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(release_and_register_from_many_threads) {
 
 BOOST_AUTO_TEST_CASE(global_manager_first_use_from_many_threads) {
   scratch s;
-  ::setenv("BOOST_TEMPFM_ROOT", (s.dir / "global").c_str(), 1);
+  set_env("BOOST_TEMPFM_ROOT", (s.dir / "global").string());
   std::vector<tfm::temp_file_manager*> seen(8, nullptr);
   std::vector<std::thread> ts;
   for (std::size_t t = 0; t < seen.size(); ++t)
