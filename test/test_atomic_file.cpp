@@ -198,7 +198,10 @@ BOOST_AUTO_TEST_CASE(dropped_without_commit_it_is_removed) {
   BOOST_TEST(tfm::list_entries(m.root()).empty());
 }
 
-BOOST_AUTO_TEST_CASE(cleanup_all_before_commit_leaves_the_destination_alone) {
+BOOST_AUTO_TEST_CASE(cleanup_all_before_commit_leaves_the_destination_alone,
+                     *boost::unit_test::precondition(skip_on_wine{
+                         "wine 8 has no FILE_DISPOSITION_FLAG_POSIX_SEMANTICS: a file removed while open keeps its "
+                         "name until its last handle closes (Windows 10 1709+ on NTFS removes the name at once)"})) {
   scratch s;
   tfm::temp_file_manager m("a_", s.dir / "root");
   const fs::path dest = s.dir / "x.txt";

@@ -5,6 +5,8 @@
 
 #include <boost_tempfm/log.hpp>
 
+#include <boost/filesystem/path.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/log/attributes/value_extraction.hpp>
@@ -60,6 +62,10 @@ void append_hex_byte(std::string& o, char ch) {
 
 }  // namespace
 
+// Where '\\' separates path components (Windows, whose names cannot hold control characters), it
+// is shown as it is; elsewhere it is escaped, so that "\\xNN" always means an escaped byte.
+constexpr bool backslash_separates = boost::filesystem::path::preferred_separator == '\\';
+
 std::string escape_text(std::string_view s) {
   std::string o;
   o.reserve(s.size());
@@ -67,7 +73,7 @@ std::string escape_text(std::string_view s) {
     const char ch = s[i];
     std::uint32_t cp = 0;
     const std::size_t n = utf8_sequence(s, i, cp);
-    if (ch == '\\') {
+    if (ch == '\\' && !backslash_separates) {
       o += "\\\\";
     } else if (ch == '\n') {
       o += "\\n";

@@ -60,27 +60,37 @@ constexpr handle no_handle = no_native_handle;
 using path_char = boost::filesystem::path::value_type;
 using path_string = boost::filesystem::path::string_type;
 
+// Where names are UTF-16 (Windows): the UTF-8 form of n wide characters, and back (invalid UTF-16,
+// a lone surrogate, becomes U+FFFD; so does invalid UTF-8). Defined by the Windows backend only.
+std::string utf8_of(const wchar_t* s, std::size_t n);
+std::wstring wide_of_utf8(const std::string& s);
+
 // The bytes that stand for path p in the registry and the signal list, and keys of path maps: its
-// native string on POSIX (a reference, no copy). On Windows "/" and its generic narrow form
+// native string on POSIX (a reference, no copy). On Windows "/" and its generic form in UTF-8
 // ("/C:/Users/me/AppData/Local/Temp/tempfm/x": the registry's format is '/'-separated and absolute
-// paths begin with '/'), converted as boost::filesystem::path converts narrow strings (the ANSI
-// code page unless the application imbued another locale: names it cannot spell are not
-// registered faithfully there).
+// paths begin with '/'; UTF-8 so that every name, whatever the code page, is stored faithfully and
+// every process reads the same bytes).
 template <class Path = boost::filesystem::path>
 decltype(auto) path_bytes(const Path& p) {
-  if constexpr (sizeof(typename Path::value_type) == 1)
+  if constexpr (sizeof(typename Path::value_type) == 1) {
     return (p.native());
-  else
-    return "/" + p.generic_string();
+  } else {
+    const std::wstring g = p.generic_wstring();
+    return "/" + utf8_of(g.data(), g.size());
+  }
 }
 
 // The path path_bytes() gave s for.
-inline boost::filesystem::path path_of_bytes(std::string s) {
-  if (sizeof(path_char) == 1) return boost::filesystem::path(std::move(s));
-  if (s.size() > 2 && s[0] == '/' && s[2] == ':') s.erase(0, 1);
-  boost::filesystem::path p(std::move(s));
-  p.make_preferred();
-  return p;
+template <class Path = boost::filesystem::path>
+Path path_of_bytes(std::string s) {
+  if constexpr (sizeof(typename Path::value_type) == 1) {
+    return Path(std::move(s));
+  } else {
+    if (s.size() > 2 && s[0] == '/' && s[2] == ':') s.erase(0, 1);
+    Path p(wide_of_utf8(s));
+    p.make_preferred();
+    return p;
+  }
 }
 
 // Appends the narrow string s (a prefix, a suffix: what users pass as std::string) to a name being

@@ -18,6 +18,8 @@
 #include <cerrno>
 #include <cstring>
 #include <cwchar>
+#include <new>
+#include <string>
 
 namespace boost_tempfm {
 namespace detail {
@@ -61,6 +63,28 @@ int errno_of(unsigned long err) noexcept {
 }
 
 int last_errno() noexcept { return errno_of(::GetLastError()); }
+
+std::string utf8_of(const wchar_t* s, std::size_t n) {
+  std::string out;
+  if (n == 0) return out;
+  const int len = static_cast<int>(n);
+  const int need = ::WideCharToMultiByte(CP_UTF8, 0, s, len, nullptr, 0, nullptr, nullptr);
+  if (need <= 0) throw std::bad_alloc();
+  out.resize(static_cast<std::size_t>(need));
+  ::WideCharToMultiByte(CP_UTF8, 0, s, len, &out[0], need, nullptr, nullptr);
+  return out;
+}
+
+std::wstring wide_of_utf8(const std::string& s) {
+  std::wstring out;
+  if (s.empty()) return out;
+  const int len = static_cast<int>(s.size());
+  const int need = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), len, nullptr, 0);
+  if (need <= 0) throw std::bad_alloc();
+  out.resize(static_cast<std::size_t>(need));
+  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), len, &out[0], need);
+  return out;
+}
 
 int full_name(handle dir, const path_char* name, std::wstring& out) noexcept {
   try {

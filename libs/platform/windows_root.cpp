@@ -129,6 +129,15 @@ void ensure_usable_dir(const fs::path& dir, bool create, const char* noun) {
   platform::file_status st;
   int err = platform::status_at(platform::no_handle, dir.c_str(), st);
   if (err == ENOENT && create) {
+    // Windows says "not found" for a name below a file, and "already exists" when
+    // create_directories meets that file: name it as POSIX does (ENOTDIR) before creating anything.
+    for (fs::path up = dir.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path()) {
+      platform::file_status ust;
+      if (platform::status_at(platform::no_handle, up.c_str(), ust) != 0) continue;
+      if (!ust.is_dir && !ust.is_symlink)
+        throw_errno(std::string("cannot create the ") + noun + ": " + up.string() + " is not a directory", dir, ENOTDIR);
+      break;
+    }
     boost::system::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw_error(std::string("cannot create the ") + noun, dir, ec);
