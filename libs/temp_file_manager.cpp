@@ -132,10 +132,14 @@ void temp_file_manager::register_impl(const fs::path& path, boost::system::error
   if (int err = detail::identity_of(abs.c_str(), id, &is_dir))
     return detail::fail(ec, err == ENOENT ? "cannot register a path that does not exist" : "cannot register", abs, err);
   // Compare with the root through the real parent directory (the leaf is never followed).
-  boost::system::error_code cec;
-  fs::path real = fs::canonical(abs.parent_path(), cec);
-  if (cec) return detail::fail(ec, "cannot resolve the directory of", abs, cec.value());
-  real /= abs.filename();
+  // A filesystem root ("/", "C:\\") has no directory: it is its own real path.
+  fs::path real = abs;
+  if (abs != abs.root_path()) {
+    boost::system::error_code cec;
+    real = fs::canonical(abs.parent_path(), cec);
+    if (cec) return detail::fail(ec, "cannot resolve the directory of", abs, cec.value());
+    real /= abs.filename();
+  }
   const fs::path& root = state_->root();
   if (is_same_or_ancestor(real, root) || is_same_or_ancestor(abs, root))
     return detail::fail(ec, "refusing to register the temp root " + root.string() + " or a directory that contains it",

@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(kept_output_registered_later) {
   BOOST_TEST(!exists_nofollow(output));
 }
 
-BOOST_AUTO_TEST_CASE(symlink_removed_as_link_target_untouched) {
+BOOST_AUTO_TEST_CASE(symlink_removed_as_link_target_untouched,
+                     *boost::unit_test::precondition(skip_on_wine{"wine 8 cannot open the symlinks its own CreateSymbolicLinkW makes (ERROR_FILE_NOT_FOUND, even with FILE_FLAG_OPEN_REPARSE_POINT), so a symlink cannot be registered there"})) {
   scratch s;
   tfm::temp_file_manager m("l_", s.dir / "root");
   fs::create_directories(s.dir / "target_dir");

@@ -86,10 +86,25 @@ std::wstring wide_of_utf8(const std::string& s) {
   return out;
 }
 
+namespace {
+// A path Win32 takes whatever its length: an absolute drive path ("C:\\..." or "C:/...") of
+// MAX_PATH - 12 characters or more (a directory's limit) gets the "\\\\?\\" prefix, which lifts the
+// limit but also skips Win32's normalisation, so '/' becomes '\\' (the library's paths carry no
+// "." or ".." components). Shorter or other paths are left as they are.
+std::wstring extended(const path_char* path) {
+  std::wstring p(path);
+  const bool drive_abs = p.size() > 2 && p[1] == L':' && (p[2] == L'\\' || p[2] == L'/');
+  if (!drive_abs || p.size() < MAX_PATH - 12) return p;
+  for (wchar_t& c : p)
+    if (c == L'/') c = L'\\';
+  return L"\\\\?\\" + p;
+}
+}  // namespace
+
 int full_name(handle dir, const path_char* name, std::wstring& out) noexcept {
   try {
     if (dir == no_handle) {
-      out = name;
+      out = extended(name);
       return 0;
     }
     wchar_t buf[1024];
@@ -215,7 +230,9 @@ int open_dir_at(handle dir, const path_char* name, handle& out) noexcept {
 }
 
 int open_dir_for_sync(const path_char* path, handle& out) noexcept {
-  HANDLE h = ::CreateFileW(path, GENERIC_READ, share_all, nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  std::wstring full;
+  if (int err = full_name(no_handle, path, full)) return err;
+  HANDLE h = ::CreateFileW(full.c_str(), GENERIC_READ, share_all, nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (h == INVALID_HANDLE_VALUE) return last_errno();
   out = h;
   return 0;
@@ -376,7 +393,9 @@ std::uint32_t process_id() noexcept { return static_cast<std::uint32_t>(::GetCur
 std::uint64_t user_id() noexcept { return 0; }
 
 int open_dir_ref(const path_char* path, handle& out) noexcept {
-  HANDLE h = ::CreateFileW(path, FILE_READ_ATTRIBUTES | FILE_LIST_DIRECTORY, share_all, nullptr, OPEN_EXISTING,
+  std::wstring full;
+  if (int err = full_name(no_handle, path, full)) return err;
+  HANDLE h = ::CreateFileW(full.c_str(), FILE_READ_ATTRIBUTES | FILE_LIST_DIRECTORY, share_all, nullptr, OPEN_EXISTING,
                            FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (h == INVALID_HANDLE_VALUE) return last_errno();
   out = h;
