@@ -131,10 +131,12 @@ void temp_file_manager::register_impl(const fs::path& path, boost::system::error
   bool is_dir = false;
   if (int err = detail::identity_of(abs.c_str(), id, &is_dir))
     return detail::fail(ec, err == ENOENT ? "cannot register a path that does not exist" : "cannot register", abs, err);
-  // Compare with the root through the real parent directory (the leaf is never followed).
-  // A filesystem root ("/", "C:\\") has no directory: it is its own real path.
+  // Compare with the root through the real parent directory (the leaf is never followed). A root
+  // ("/"; a drive root C:\ whose parent_path() "C:" names the drive's current directory instead)
+  // has no parent to resolve: it is its own real path.
   fs::path real = abs;
-  if (abs != abs.root_path()) {
+  const bool is_fs_root = !abs.has_relative_path();
+  if (!is_fs_root) {
     boost::system::error_code cec;
     real = fs::canonical(abs.parent_path(), cec);
     if (cec) return detail::fail(ec, "cannot resolve the directory of", abs, cec.value());
@@ -146,6 +148,8 @@ void temp_file_manager::register_impl(const fs::path& path, boost::system::error
                         path, EINVAL);
   if (is_same_or_ancestor(registry_dir(root), real))
     return detail::fail(ec, "refusing to register the registry of the temp root " + root.string(), path, EINVAL);
+  // Another volume's root (Windows: D:\ with the temp root on C:): never a temporary path.
+  if (is_fs_root) return detail::fail(ec, "refusing to register the root of a filesystem", path, EINVAL);
   state_->track_existing(abs, is_dir ? entry_type::directory : entry_type::file, id);
 }
 

@@ -55,10 +55,7 @@ BOOST_AUTO_TEST_CASE(every_change_is_recorded_with_owner_and_type) {
   fs::remove(released);
 }
 
-BOOST_AUTO_TEST_CASE(long_paths_round_trip,
-                     *boost::unit_test::precondition(skip_on_wine{
-                         "wine 8's GetFinalPathNameByHandleW fails (ERROR_MORE_DATA at any buffer size) for a "
-                         "directory whose path exceeds MAX_PATH, so names below it cannot be resolved by handle"})) {
+BOOST_AUTO_TEST_CASE(long_paths_round_trip) {
   scratch s;
   tfm::temp_file_manager m("p_", s.dir / "root");
   // 60, 150 and 1000-byte outside paths use one, two and nine slots.

@@ -20,6 +20,7 @@
 #include <cwchar>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace boost_tempfm {
 namespace detail {
@@ -87,38 +88,91 @@ std::wstring wide_of_utf8(const std::string& s) {
 }
 
 namespace {
-// A path Win32 takes whatever its length: an absolute drive path ("C:\\..." or "C:/...") of
-// MAX_PATH - 12 characters or more (a directory's limit) gets the "\\\\?\\" prefix, which lifts the
-// limit but also skips Win32's normalisation, so '/' becomes '\\' (the library's paths carry no
-// "." or ".." components). Shorter or other paths are left as they are.
-std::wstring extended(const path_char* path) {
-  std::wstring p(path);
-  const bool drive_abs = p.size() > 2 && p[1] == L':' && (p[2] == L'\\' || p[2] == L'/');
-  if (!drive_abs || p.size() < MAX_PATH - 12) return p;
-  for (wchar_t& c : p)
-    if (c == L'/') c = L'\\';
-  return L"\\\\?\\" + p;
+
+bool starts_with(const std::wstring& s, const wchar_t* prefix) noexcept {
+  return s.compare(0, std::wcslen(prefix), prefix) == 0;
 }
+
+// The NT name of the object h (NtQueryObject, ObjectNameInformation) as a Win32 path: wine's
+// "\??\C:\dir" as "\\?\C:\dir"; Windows' "\Device\HarddiskVolume3\dir" through
+// "\\?\GLOBALROOT". 0 or an errno value.
+int nt_name_of(handle h, std::wstring& out) {
+  struct unicode_string {
+    USHORT Length;
+    USHORT MaximumLength;
+    PWSTR Buffer;
+  };
+  using query_fn = LONG(WINAPI*)(HANDLE, int, void*, ULONG, ULONG*);
+  static const auto query = reinterpret_cast<query_fn>(
+      reinterpret_cast<void*>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "NtQueryObject")));
+  if (!query) return EOPNOTSUPP;
+  constexpr int object_name_information = 1;
+  // The name follows the UNICODE_STRING in the buffer; at most 65535 bytes.
+  std::vector<std::uint64_t> buf((sizeof(unicode_string) + 65536 + 7) / 8);
+  ULONG got = 0;
+  if (query(h, object_name_information, buf.data(), static_cast<ULONG>(buf.size() * 8), &got) < 0) return EIO;
+  const auto* name = reinterpret_cast<const unicode_string*>(buf.data());
+  std::wstring nt(name->Buffer, name->Length / sizeof(wchar_t));
+  if (nt.empty()) return ENOENT;
+  if (starts_with(nt, L"\\??\\"))
+    out = L"\\\\?\\" + nt.substr(4);
+  else
+    out = L"\\\\?\\GLOBALROOT" + nt;
+  return 0;
+}
+
+// The path of the object h, in the \\?\ form: GetFinalPathNameByHandleW, or where that fails for a
+// path longer than MAX_PATH (wine 8 answers ERROR_MORE_DATA whatever the buffer), its NT name.
+int path_of_handle(handle h, std::wstring& out) {
+  std::wstring buf(1024, L'\0');
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const DWORD n =
+        ::GetFinalPathNameByHandleW(h, &buf[0], static_cast<DWORD>(buf.size()), FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+    if (n == 0) {
+      const DWORD e = ::GetLastError();
+      if (e == ERROR_MORE_DATA || e == ERROR_NOT_ENOUGH_MEMORY) return nt_name_of(h, out);
+      return errno_of(e);
+    }
+    if (n < buf.size()) {  // the length, without the terminating null
+      buf.resize(n);
+      out = std::move(buf);
+      return 0;
+    }
+    buf.assign(std::size_t(n) + 1, L'\0');  // too small: n is the size needed, null included
+  }
+  return nt_name_of(h, out);
+}
+
 }  // namespace
+
+int win32_path(const path_char* path, std::wstring& out) noexcept {
+  try {
+    out = path;
+    if (out.empty() || starts_with(out, L"\\\\?\\") || starts_with(out, L"\\\\.\\")) return 0;
+    DWORD n = ::GetFullPathNameW(path, 0, nullptr, nullptr);
+    if (n == 0) return last_errno();
+    std::wstring full(n, L'\0');
+    n = ::GetFullPathNameW(path, n, &full[0], nullptr);
+    if (n == 0 || n >= full.size()) return n == 0 ? last_errno() : EIO;
+    full.resize(n);
+    if (starts_with(full, L"\\\\?\\") || starts_with(full, L"\\\\.\\"))  // a device: NUL -> \\.\NUL
+      out = std::move(full);
+    else if (starts_with(full, L"\\\\"))  // \\server\share\x
+      out = L"\\\\?\\UNC\\" + full.substr(2);
+    else if (full.size() >= 3 && full[1] == L':' && full[2] == L'\\')  // C:\x
+      out = L"\\\\?\\" + full;
+    else
+      out = std::move(full);
+    return 0;
+  } catch (...) {
+    return ENOMEM;
+  }
+}
 
 int full_name(handle dir, const path_char* name, std::wstring& out) noexcept {
   try {
-    if (dir == no_handle) {
-      out = extended(name);
-      return 0;
-    }
-    wchar_t buf[1024];
-    DWORD n = ::GetFinalPathNameByHandleW(dir, buf, 1024, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-    if (n == 0) return last_errno();
-    if (n >= 1024) {
-      std::wstring big(n + 1, L'\0');
-      n = ::GetFinalPathNameByHandleW(dir, &big[0], n + 1, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-      if (n == 0) return last_errno();
-      big.resize(n);
-      out = big;
-    } else {
-      out.assign(buf, n);
-    }
+    if (dir == no_handle) return win32_path(name, out);
+    if (int err = path_of_handle(dir, out)) return err;
     if (!out.empty() && out.back() != L'\\') out += L'\\';
     out += name;
     return 0;
@@ -231,7 +285,7 @@ int open_dir_at(handle dir, const path_char* name, handle& out) noexcept {
 
 int open_dir_for_sync(const path_char* path, handle& out) noexcept {
   std::wstring full;
-  if (int err = full_name(no_handle, path, full)) return err;
+  if (int err = win32_path(path, full)) return err;
   HANDLE h = ::CreateFileW(full.c_str(), GENERIC_READ, share_all, nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (h == INVALID_HANDLE_VALUE) return last_errno();
   out = h;
@@ -394,7 +448,7 @@ std::uint64_t user_id() noexcept { return 0; }
 
 int open_dir_ref(const path_char* path, handle& out) noexcept {
   std::wstring full;
-  if (int err = full_name(no_handle, path, full)) return err;
+  if (int err = win32_path(path, full)) return err;
   HANDLE h = ::CreateFileW(full.c_str(), FILE_READ_ATTRIBUTES | FILE_LIST_DIRECTORY, share_all, nullptr, OPEN_EXISTING,
                            FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (h == INVALID_HANDLE_VALUE) return last_errno();

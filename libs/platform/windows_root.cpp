@@ -102,9 +102,11 @@ void ensure_private_dir(const fs::path& root) {
     throw_errno("cannot build the private temp root's security descriptor", root, platform::last_errno());
   std::unique_ptr<void, local_free> keep(sd);
   SECURITY_ATTRIBUTES sa{sizeof sa, sd, FALSE};
-  if (!::CreateDirectoryW(root.c_str(), &sa) && ::GetLastError() != ERROR_ALREADY_EXISTS)
+  std::wstring root_w;
+  if (const int err = platform::win32_path(root.c_str(), root_w)) throw_errno("cannot use the private temp root", root, err);
+  if (!::CreateDirectoryW(root_w.c_str(), &sa) && ::GetLastError() != ERROR_ALREADY_EXISTS)
     throw_errno("cannot create the private temp root", root, platform::last_errno());
-  HANDLE h = ::CreateFileW(root.c_str(), READ_CONTROL | FILE_READ_ATTRIBUTES,
+  HANDLE h = ::CreateFileW(root_w.c_str(), READ_CONTROL | FILE_READ_ATTRIBUTES,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                            FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
   if (h == INVALID_HANDLE_VALUE) throw_errno("cannot inspect the private temp root", root, platform::last_errno());
