@@ -28,6 +28,15 @@ constexpr const char* root_env = "BOOST_TEMPFM_ROOT";
 // The absolute path of the root that resolve_root(base_dir) would use; nothing is created or checked.
 boost::filesystem::path root_path_of(const boost::filesystem::path& base_dir);
 
+// Where the default root is, not yet made absolute (libs/root.cpp does that for default_root()):
+// $BOOST_TEMPFM_ROOT when set and not empty (from_env true); else <system temp directory>/tempfm-<euid>
+// on POSIX (TMPDIR, TMP, TEMP, TEMPDIR or /tmp) and <GetTempPathW()>\tempfm on Windows. 0, or an errno
+// value when the system temp directory is not usable (then out names it).
+int default_root_location(boost::filesystem::path& out, bool& from_env);
+
+// Where default_root_location() looks for the system temp directory, for the error that says none is usable.
+extern const char* const system_temp_sources;
+
 // The longest file name the filesystem of p takes, asked of p or of its nearest existing ancestor.
 std::size_t name_max_near(const boost::filesystem::path& p) noexcept;
 

@@ -155,11 +155,6 @@ fs::path canonical_dir(const fs::path& p, boost::system::error_code& ec) {
   return fs::path(s);
 }
 
-fs::path root_path_of(const fs::path& base_dir) {
-  if (!base_dir.empty()) return fs::absolute(base_dir);
-  return boost_tempfm::default_root();
-}
-
 std::size_t name_max_near(const fs::path& p) noexcept {
   try {
     fs::path existing = p;
@@ -231,59 +226,29 @@ void open_call_dir(const fs::path& given, const fs::path& root, call_dir& out) {
   out.name_max = n > 0 ? static_cast<std::size_t>(n) : NAME_MAX;
 }
 
-}  // namespace detail
+const char* const system_temp_sources = "TMPDIR, TMP, TEMP, TEMPDIR or /tmp";
 
-namespace {
-
-namespace fs = boost::filesystem;
-
-// One implementation of default_root(): on failure sets *ec, or throws when ec is null.
-fs::path default_root_impl(boost::system::error_code* ec) {
-  fs::path p;
-  int err = 0;
-  const char* what = "BOOST_TEMPFM_ROOT cannot be made absolute";
-  if (const char* env = std::getenv(detail::root_env); env && *env) {
-    p = env;
-  } else {
-    what = "no usable system temp directory (TMPDIR, TMP, TEMP, TEMPDIR or /tmp)";
-    p = "/tmp";
-    for (const char* var : {"TMPDIR", "TMP", "TEMP", "TEMPDIR"}) {
-      const char* v = std::getenv(var);
-      if (v && *v) {  // an empty variable is unset
-        p = v;
-        break;
-      }
+int default_root_location(fs::path& out, bool& from_env) {
+  from_env = false;
+  if (const char* env = std::getenv(root_env); env && *env) {
+    from_env = true;
+    out = env;
+    return 0;
+  }
+  out = "/tmp";
+  for (const char* var : {"TMPDIR", "TMP", "TEMP", "TEMPDIR"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) {  // an empty variable is unset
+      out = v;
+      break;
     }
-    struct stat st;
-    if (::stat(p.c_str(), &st) != 0)
-      err = errno;
-    else if (!S_ISDIR(st.st_mode))
-      err = ENOTDIR;
-    if (!err) p /= "tempfm-" + std::to_string(::geteuid());
   }
-  boost::system::error_code aec;
-  if (!err) {
-    p = fs::absolute(p, aec);
-    if (aec) err = aec.value();
-  }
-  if (!err) return p;
-  if (!ec) detail::throw_errno(what, p, err);
-  ec->assign(err, boost::system::system_category());
-  return {};
+  struct stat st;
+  if (::stat(out.c_str(), &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  out /= "tempfm-" + std::to_string(::geteuid());
+  return 0;
 }
 
-}  // namespace
-
-fs::path default_root() { return default_root_impl(nullptr); }
-
-fs::path default_root(boost::system::error_code& ec) noexcept {
-  ec.clear();
-  try {
-    return default_root_impl(&ec);
-  } catch (const std::bad_alloc&) {
-    ec = boost::system::errc::make_error_code(boost::system::errc::not_enough_memory);
-    return {};
-  }
-}
-
+}  // namespace detail
 }  // namespace boost_tempfm

@@ -161,11 +161,6 @@ fs::path canonical_dir(const fs::path& p, boost::system::error_code& ec) {
   return fs::path(s);
 }
 
-fs::path root_path_of(const fs::path& base_dir) {
-  if (!base_dir.empty()) return fs::absolute(base_dir);
-  return boost_tempfm::default_root();
-}
-
 std::size_t name_max_near(const fs::path&) noexcept { return 255; }
 
 resolved_root resolve_root(const fs::path& base_dir) {
@@ -197,52 +192,23 @@ void open_call_dir(const fs::path& given, const fs::path& root, call_dir& out) {
   out.name_max = 255;
 }
 
-}  // namespace detail
+const char* const system_temp_sources = "GetTempPathW: TMP, TEMP, USERPROFILE or the Windows directory";
 
-namespace {
-
-namespace fs = boost::filesystem;
-
-fs::path default_root_impl(boost::system::error_code* ec) {
-  fs::path p;
-  int err = 0;
-  const char* what = "BOOST_TEMPFM_ROOT cannot be made absolute";
+int default_root_location(fs::path& out, bool& from_env) {
+  from_env = false;
   if (const wchar_t* env = ::_wgetenv(L"BOOST_TEMPFM_ROOT"); env && *env) {
-    p = env;
-  } else {
-    what = "no usable system temp directory (GetTempPathW: TMP, TEMP, USERPROFILE or the Windows directory)";
-    wchar_t buf[MAX_PATH + 2];
-    const DWORD n = ::GetTempPathW(MAX_PATH + 2, buf);
-    if (n == 0 || n > MAX_PATH + 1) {
-      err = n == 0 ? detail::platform::last_errno() : ENAMETOOLONG;
-    } else {
-      p = std::wstring(buf, n);
-      p /= L"tempfm";
-    }
+    from_env = true;
+    out = env;
+    return 0;
   }
-  boost::system::error_code aec;
-  if (!err) {
-    p = fs::absolute(p, aec);
-    if (aec) err = aec.value();
-  }
-  if (!err) return p;
-  if (!ec) detail::throw_errno(what, p, err);
-  ec->assign(err, detail::platform::errno_category());
-  return {};
+  wchar_t buf[MAX_PATH + 2];
+  const DWORD n = ::GetTempPathW(MAX_PATH + 2, buf);
+  if (n == 0) return platform::last_errno();
+  if (n > MAX_PATH + 1) return ENAMETOOLONG;
+  out = std::wstring(buf, n);
+  out /= L"tempfm";
+  return 0;
 }
 
-}  // namespace
-
-fs::path default_root() { return default_root_impl(nullptr); }
-
-fs::path default_root(boost::system::error_code& ec) noexcept {
-  ec.clear();
-  try {
-    return default_root_impl(&ec);
-  } catch (const std::bad_alloc&) {
-    ec = boost::system::errc::make_error_code(boost::system::errc::not_enough_memory);
-    return {};
-  }
-}
-
+}  // namespace detail
 }  // namespace boost_tempfm
