@@ -8,7 +8,7 @@
 
 #include "platform/platform.hpp"
 
-#include <boost/filesystem/operations.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <atomic>
 #include <mutex>
@@ -17,13 +17,6 @@ namespace boost_tempfm {
 namespace detail {
 namespace {
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::array<std::uint8_t, 16> read_boot_id() {
   std::array<std::uint8_t, 16> id{};
   platform::boot_id(id.data());
@@ -31,10 +24,9 @@ std::array<std::uint8_t, 16> read_boot_id() {
 }
 
 std::uint64_t random_instance() {
-  // unique_path draws from the system's generator (getrandom on Linux); 16 hex digits are 64 bits.
-  const std::string hex = boost::filesystem::unique_path("%%%%%%%%%%%%%%%%").string();
-  std::uint64_t v = 0;
-  for (char c : hex) v = v << 4 | static_cast<std::uint64_t>(hexval(c));
+  std::uint64_t v = 0;  // from the kernel's generator, as names are
+  if (const int err = platform::random_bytes(&v, sizeof v))
+    throw boost::system::system_error(err, platform::errno_category(), "boost_tempfm: cannot draw the process's random instance");
   return v | 1;  // never 0: 0 means "no owner"
 }
 
