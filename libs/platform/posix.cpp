@@ -233,13 +233,6 @@ void* reserve_address_space(std::size_t bytes, int* err) noexcept {
 
 void prefault(void* at, std::size_t bytes) noexcept { (void)::posix_madvise(at, bytes, POSIX_MADV_WILLNEED); }
 
-signal_safe_lister::signal_safe_lister(handle dir, char* buf, std::size_t size) noexcept
-    : dir_(dir), buf_(buf), size_(size) {}
-
-bool signal_safe_lister::supported() noexcept { return false; }
-
-bool signal_safe_lister::next(const char*&, bool&) noexcept { return false; }
-
 }  // namespace platform
 }  // namespace detail
 }  // namespace boost_tempfm

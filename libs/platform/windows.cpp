@@ -544,13 +544,6 @@ int process_start_time(std::uint32_t, std::uint64_t&, bool&) noexcept { return E
 
 void remove_legacy_semaphore(const char*) noexcept {}
 
-signal_safe_lister::signal_safe_lister(handle dir, char* buf, std::size_t size) noexcept
-    : dir_(dir), buf_(buf), size_(size) {}
-
-bool signal_safe_lister::supported() noexcept { return false; }
-
-bool signal_safe_lister::next(const char*&, bool&) noexcept { return false; }
-
 }  // namespace platform
 }  // namespace detail
 }  // namespace boost_tempfm
