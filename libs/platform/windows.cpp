@@ -7,12 +7,6 @@
 // go by path: Win32 has no *at() calls. Errors are mapped to errno values (errno_of).
 // windows_map.cpp has the registry's storage and the byte locks; doc/design.md, "Platforms and
 // limits", says what differs from POSIX.
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
 #include "windows_common.hpp"
 
 #include <cerrno>
@@ -292,9 +286,11 @@ int open_dir_for_sync(const path_char* path, handle& out) noexcept {
   return 0;
 }
 
-int open_file_read(handle dir, const path_char* name, handle& out) noexcept {
+namespace {
+// Opens the file name in dir (open_at's access and disposition), refusing a reparse point (ELOOP).
+int open_regular_at(handle dir, const path_char* name, DWORD access, DWORD disposition, handle& out) noexcept {
   handle h = no_handle;
-  if (int err = open_at(dir, name, GENERIC_READ, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, h)) return err;
+  if (int err = open_at(dir, name, access, disposition, FILE_ATTRIBUTE_NORMAL, h)) return err;
   BY_HANDLE_FILE_INFORMATION info;
   int err = info_of(h, info);
   if (err == 0 && is_reparse(info.dwFileAttributes)) err = ELOOP;
@@ -305,19 +301,14 @@ int open_file_read(handle dir, const path_char* name, handle& out) noexcept {
   out = h;
   return 0;
 }
+}  // namespace
+
+int open_file_read(handle dir, const path_char* name, handle& out) noexcept {
+  return open_regular_at(dir, name, GENERIC_READ, OPEN_EXISTING, out);
+}
 
 int open_or_create_file(handle dir, const path_char* name, unsigned, handle& out) noexcept {
-  handle h = no_handle;
-  if (int err = open_at(dir, name, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, h)) return err;
-  BY_HANDLE_FILE_INFORMATION info;
-  int err = info_of(h, info);
-  if (err == 0 && is_reparse(info.dwFileAttributes)) err = ELOOP;
-  if (err) {
-    ::CloseHandle(h);
-    return err;
-  }
-  out = h;
-  return 0;
+  return open_regular_at(dir, name, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS, out);
 }
 
 int set_mode(handle h, unsigned mode) noexcept {
