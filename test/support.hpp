@@ -366,6 +366,56 @@ struct child_result {
   bool exited_with(int code) const { return tempfm_test::exited_with(status, code); }
 };
 
+// Under wine: runs the Unix program `argv[0]` (an absolute Unix path) with the Unix file names of
+// the Windows paths in `paths` appended (wine_get_unix_file_name), as wine starts a Unix executable
+// given to CreateProcessW, and waits for it. For what a Windows program cannot do there, such as
+// making a Unix symlink (wine 8's CreateSymbolicLinkW creates nothing). false if it could not start.
+inline bool run_unix_under_wine(std::vector<std::string> argv, const std::vector<fs::path>& paths) {
+  using unix_name_fn = char*(CDECL*)(const wchar_t*);
+  const auto unix_name = reinterpret_cast<unix_name_fn>(
+      reinterpret_cast<void*>(::GetProcAddress(::GetModuleHandleW(L"kernel32.dll"), "wine_get_unix_file_name")));
+  if (!unix_name || argv.empty()) return false;
+  for (const fs::path& p : paths) {
+    char* u = unix_name(p.c_str());
+    if (!u) return false;
+    argv.emplace_back(u);
+    ::HeapFree(::GetProcessHeap(), 0, u);
+  }
+  std::wstring cmd;
+  for (const std::string& a : argv) win_detail::append_quoted(cmd, win_detail::widen(a));
+  const std::wstring exe = L"Z:" + win_detail::widen(argv[0]);
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  PROCESS_INFORMATION pi{};
+  if (!::CreateProcessW(exe.c_str(), &cmd[0], nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi)) return false;
+  // wine 8 neither waits for a Unix program nor keeps its exit code: callers check its result.
+  ::CloseHandle(pi.hThread);
+  ::CloseHandle(pi.hProcess);
+  return true;
+}
+
+// A symlink to a directory, made as hostile software would: under wine from the Unix side (wine
+// lists it as a reparse point but opens it as its target), else create_directory_symlink.
+inline void make_dir_symlink(const fs::path& target, const fs::path& link) {
+  if (on_wine()) {
+    BOOST_REQUIRE(run_unix_under_wine({"/bin/ln", "-s"}, {target, link}));
+    // wine 8 does not wait for a Unix program: its result is awaited (a minute at most).
+    for (int i = 0; i < 6000 && ::GetFileAttributesW(link.c_str()) == INVALID_FILE_ATTRIBUTES; ++i) ::Sleep(10);
+  } else {
+    fs::create_directory_symlink(target, link);
+  }
+}
+
+// Removes such a link itself.
+inline void remove_dir_symlink(const fs::path& link) {
+  if (on_wine()) {
+    BOOST_REQUIRE(run_unix_under_wine({"/bin/rm"}, {link}));
+    for (int i = 0; i < 6000 && ::GetFileAttributesW(link.c_str()) != INVALID_FILE_ATTRIBUTES; ++i) ::Sleep(10);
+  } else {
+    fs::remove(link);
+  }
+}
+
 // fork(2) does not exist on Windows: a case calling this carries skip_on_windows.
 inline child_result run_forked(const std::function<int()>&) {
   BOOST_FAIL("fork(2) does not exist on Windows: a case using run_forked() must be skipped there");
@@ -376,6 +426,10 @@ inline child_result run_forked(const std::function<int()>&) {
 // ---- POSIX: fork, exec, waitpid, kill.
 
 constexpr bool on_windows = false;
+inline bool on_wine() { return false; }
+
+inline void make_dir_symlink(const fs::path& target, const fs::path& link) { fs::create_directory_symlink(target, link); }
+inline void remove_dir_symlink(const fs::path& link) { fs::remove(link); }
 
 // A wait status, as waitpid gives it.
 inline bool exited_with(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }

@@ -85,6 +85,38 @@ BOOST_AUTO_TEST_CASE(symlinks_inside_are_removed_as_links_never_followed) {
   BOOST_TEST(listing(outside).size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_directory_symlink_made_by_other_software_is_never_followed) {
+  // Made outside the library, as other software would (under wine: a Unix symlink, which wine
+  // opens as the directory it points to and lists as a reparse point).
+  scratch s;
+  const fs::path outside = s.dir / "outside";
+  fs::create_directories(outside / "sub");
+  write_file(outside / "precious.txt", "keep me");
+  write_file(outside / "sub" / "also.txt", "keep me too");
+  tfm::temp_file_manager m("u_", s.dir / "root");
+  tfm::temp_dir d = m.create_temp_dir();
+  write_file(d.path() / "mine.txt", "mine");
+  make_dir_symlink(outside, d.path() / "link");
+  BOOST_REQUIRE(listing(d.path()).count("link") == 1u);
+  boost::system::error_code ec;
+  d.remove(ec);
+  BOOST_TEST(read_file(outside / "precious.txt") == "keep me");
+  BOOST_TEST(read_file(outside / "sub" / "also.txt") == "keep me too");
+  BOOST_TEST(listing(outside).size() == 2u);
+  BOOST_TEST(!exists_nofollow(d.path() / "mine.txt"));
+  if (on_wine()) {
+    // Win32 under wine cannot remove such a link as itself: reported, and the rest removed.
+    BOOST_TEST(ec.value() == EPERM, ec.message());
+    BOOST_TEST(listing(d.path()) == std::set<std::string>{"link"});
+    remove_dir_symlink(d.path() / "link");
+    d.remove();
+  } else {
+    BOOST_TEST(!ec, ec.message());
+  }
+  BOOST_TEST(!exists_nofollow(d.path()));
+  BOOST_TEST(listing(outside).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(already_removed_by_the_user_is_not_an_error) {
   scratch s;
   tfm::temp_file_manager m("gone_", s.dir);

@@ -197,6 +197,28 @@ int info_of(handle h, BY_HANDLE_FILE_INFORMATION& info) noexcept {
 
 bool is_reparse(DWORD attrs) noexcept { return (attrs & FILE_ATTRIBUTE_REPARSE_POINT) != 0; }
 
+// Opens an existing `name` in dir like open_at and reads its attributes. A directory that its
+// path's attributes (GetFileAttributesW) call a reparse point is one, whatever its handle says:
+// wine 8 lists a Unix symlink to a directory as a reparse point but opens it as the directory it
+// points to, so by handle alone a tree walk would descend into the target. On Windows both agree.
+int open_existing_at(handle dir, const path_char* name, DWORD access, handle& out,
+                     BY_HANDLE_FILE_INFORMATION& info) noexcept {
+  std::wstring full;
+  if (int err = full_name(dir, name, full)) return err;
+  handle h = no_handle;
+  if (int err = open_at(no_handle, full.c_str(), access, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, h)) return err;
+  if (int err = info_of(h, info)) {
+    ::CloseHandle(h);
+    return err;
+  }
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !is_reparse(info.dwFileAttributes)) {
+    const DWORD by_name = ::GetFileAttributesW(full.c_str());
+    if (by_name != INVALID_FILE_ATTRIBUTES && is_reparse(by_name)) info.dwFileAttributes |= FILE_ATTRIBUTE_REPARSE_POINT;
+  }
+  out = h;
+  return 0;
+}
+
 }  // namespace
 
 int close(handle h) noexcept {
@@ -227,17 +249,13 @@ int remove_name(handle dir, const path_char* name, bool is_dir) noexcept {
   // Opened without following a reparse point, so a junction or symlink is removed itself, and
   // removed through its handle (FILE_DISPOSITION_INFO); a read-only file loses the attribute first.
   handle h = no_handle;
-  const DWORD flags = FILE_FLAG_BACKUP_SEMANTICS;
-  if (int err = open_at(dir, name, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, OPEN_EXISTING, flags, h))
-    return err;
   BY_HANDLE_FILE_INFORMATION info;
-  int err = info_of(h, info);
-  if (err == 0) {
-    const bool dir_obj = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
-    const bool link = is_reparse(info.dwFileAttributes);
-    if (dir_obj && !link && !is_dir) err = EISDIR;
-    else if (!dir_obj && is_dir) err = ENOTDIR;
-  }
+  int err = open_existing_at(dir, name, DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, h, info);
+  if (err) return err;
+  const bool dir_obj = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+  const bool link = is_reparse(info.dwFileAttributes);
+  if (dir_obj && !link && !is_dir) err = EISDIR;
+  else if (!dir_obj && is_dir) err = ENOTDIR;
   if (err == 0) {
     // POSIX semantics (Windows 10 1709+, NTFS): the name goes at once even while the file is open
     // elsewhere; read-only ignored. Else the classic delete-on-last-close, after clearing the
@@ -253,7 +271,12 @@ int remove_name(handle dir, const path_char* name, bool is_dir) noexcept {
         (void)::SetFileInformationByHandle(h, FileBasicInfo, &basic, sizeof basic);
       }
       FILE_DISPOSITION_INFO del{TRUE};
-      if (!::SetFileInformationByHandle(h, FileDispositionInfo, &del, sizeof del)) err = last_errno();
+      if (!::SetFileInformationByHandle(h, FileDispositionInfo, &del, sizeof del)) {
+        const DWORD e = ::GetLastError();
+        // A link the system deletes as the directory it points to (wine 8, a Unix symlink): it
+        // cannot be removed as itself here, and its target is never touched.
+        err = link && dir_obj && e == ERROR_DIR_NOT_EMPTY ? EPERM : errno_of(e);
+      }
     }
   }
   ::CloseHandle(h);
@@ -262,12 +285,10 @@ int remove_name(handle dir, const path_char* name, bool is_dir) noexcept {
 
 int open_dir_at(handle dir, const path_char* name, handle& out) noexcept {
   handle h = no_handle;
-  if (int err = open_at(dir, name, GENERIC_READ | FILE_WRITE_ATTRIBUTES | DELETE, OPEN_EXISTING,
-                        FILE_FLAG_BACKUP_SEMANTICS, h))
-    return err;
   BY_HANDLE_FILE_INFORMATION info;
-  int err = info_of(h, info);
-  if (err == 0 && is_reparse(info.dwFileAttributes)) err = ELOOP;
+  int err = open_existing_at(dir, name, GENERIC_READ | FILE_WRITE_ATTRIBUTES | DELETE, h, info);
+  if (err) return err;
+  if (is_reparse(info.dwFileAttributes)) err = ELOOP;
   if (err == 0 && !(info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) err = ENOTDIR;
   if (err) {
     ::CloseHandle(h);
@@ -340,12 +361,11 @@ void status_from(const BY_HANDLE_FILE_INFORMATION& info, file_status& st) noexce
 
 int status_at(handle dir, const path_char* name, file_status& st) noexcept {
   handle h = no_handle;
-  if (int err = open_at(dir, name, FILE_READ_ATTRIBUTES, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, h)) return err;
   BY_HANDLE_FILE_INFORMATION info;
-  const int err = info_of(h, info);
+  if (int err = open_existing_at(dir, name, FILE_READ_ATTRIBUTES, h, info)) return err;
   ::CloseHandle(h);
-  if (err == 0) status_from(info, st);
-  return err;
+  status_from(info, st);
+  return 0;
 }
 
 int status_of(handle h, file_status& st) noexcept {
