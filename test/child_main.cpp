@@ -28,6 +28,10 @@
 //                                        per call) and drop them, until killed; READY once all run
 //   tempfm_test_child hold-in ROOT DIR READY  make a file and a dir (with content) in DIR through
 //                                        create_options::directory, write their paths to READY, hang
+//   tempfm_test_child console EVENT ROOT READY  (Windows) in a console of its own,
+//                                        install_signal_cleanup(), make a file and a dir (with
+//                                        content) in ROOT, write their paths to READY, then raise
+//                                        EVENT (c: Ctrl-C, break: Ctrl-Break) on that console
 //
 // LIST receives one line per path: "gone PATH" (must be removed when the process has ended) or
 // "kept PATH" (must survive). The global manager's root comes from $BOOST_TEMPFM_ROOT.
@@ -230,6 +234,32 @@ int hold(const fs::path& root, const fs::path& outside, const fs::path& ready) {
   fs::rename(ready.string() + ".tmp", ready);
   hang();
 }
+
+#ifdef _WIN32
+// The system delivers the event on a thread of its own to the handlers of every process attached to
+// the console (here only this one): install_signal_cleanup()'s removes the files, then the default
+// handler ends the process with STATUS_CONTROL_C_EXIT. Exit 4-6: the event could not be raised or
+// did not end the process (a minute).
+int console_event(const std::string& event, const fs::path& root, const fs::path& ready) {
+  ::FreeConsole();  // a console of its own (wine's headless one under wine), not the test's
+  if (!::AllocConsole()) return 4;
+  tfm::install_signal_cleanup();
+  tfm::temp_file_manager m("console_", root);
+  tfm::temp_file f = m.create_temp_file(".bin");
+  std::ofstream(f.path().string()) << "12345";
+  tfm::temp_dir d = m.create_temp_dir();
+  fs::create_directories(d.path() / "sub");
+  std::ofstream((d.path() / "sub" / "x").string()) << "abc";
+  {
+    std::ofstream r(ready.string() + ".tmp");
+    r << f.path().string() << "\n" << d.path().string() << "\n";
+  }
+  fs::rename(ready.string() + ".tmp", ready);
+  if (!::GenerateConsoleCtrlEvent(event == "break" ? CTRL_BREAK_EVENT : CTRL_C_EVENT, 0)) return 5;
+  for (int i = 0; i < 6000; ++i) ::Sleep(10);
+  return 6;
+}
+#endif
 
 int churn(const fs::path& root, int n, const fs::path& out) {
   tfm::temp_file_manager m("churn_", root);
@@ -470,6 +500,9 @@ int main(int argc, char** argv) {
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
 #endif
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);
+#ifdef _WIN32
+  if (argc >= 5 && std::strcmp(argv[1], "console") == 0) return console_event(argv[2], argv[3], argv[4]);
+#endif
 #ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "hold-nodump") == 0) {
     // Like ssh-agent: not dumpable, so /proc/PID is unreadable to other processes of its user

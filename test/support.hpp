@@ -768,6 +768,20 @@ struct skip_on_windows {
   }
 };
 
+// Precondition of a case about what only Windows has (console events): skipped elsewhere, saying why.
+struct windows_only {
+  const char* why;
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id id) const {
+    boost::test_tools::assertion_result r(on_windows);
+    if (!on_windows) {
+      r.message() << "Windows only: " << why;
+      std::cout << "skipped (Windows only): " << boost::unit_test::framework::master_test_suite().p_name.get() << '/'
+                << boost::unit_test::framework::get(id, boost::unit_test::TUT_ANY).full_name() << ": " << why << std::endl;
+    }
+    return r;
+  }
+};
+
 // Precondition of a case that holds on Windows but not under wine 8, which CI runs the Windows
 // tests in: skipped there only, saying why, counted like skip_on_windows.
 struct skip_on_wine {
