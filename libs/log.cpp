@@ -188,8 +188,12 @@ removal_result remove_logged(const boost::filesystem::path& p, cleanup_reason wh
   measure = measure || log.wanted();
   const platform::path_string& ps = p.native();
   const platform::path_string& rs = root.native();
+  // A name in the root itself is removed through the root's handle. The separators: '/', and '\\'
+  // on Windows (root / name puts the preferred one).
+  static constexpr platform::path_char seps[] = {'/', boost::filesystem::path::preferred_separator, 0};
   const bool root_child = root_fd != platform::no_handle && ps.size() > rs.size() + 1 && ps.compare(0, rs.size(), rs) == 0 &&
-                          ps[rs.size()] == '/' && ps.find('/', rs.size() + 1) == platform::path_string::npos;
+                          (ps[rs.size()] == seps[0] || ps[rs.size()] == seps[1]) &&
+                          ps.find_first_of(seps, rs.size() + 1) == platform::path_string::npos;
   const removal_result r =
       root_child ? remove_at(root_fd, ps.c_str() + rs.size() + 1, p, measure, file_only)
                  : remove_tree(p, measure, file_only);
