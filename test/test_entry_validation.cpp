@@ -15,8 +15,6 @@
 #include <boost/log/utility/setup/console.hpp>
 #include <boost/make_shared.hpp>
 
-#include <signal.h>
-
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
 
@@ -39,7 +37,7 @@ pid_t dead_owner_of(const fs::path& root, const fs::path& ready, std::vector<std
   args.insert(args.end(), what.begin(), what.end());
   const pid_t pid = spawn(program("tempfm_test_lock"), args);
   BOOST_REQUIRE(wait_for_file(ready, 60));
-  ::kill(pid, SIGKILL);
+  kill_hard(pid);
   wait_for(pid);
   return pid;
 }
@@ -93,7 +91,7 @@ BOOST_AUTO_TEST_CASE(a_registered_path_re_created_after_its_owner_died_is_kept) 
       spawn(child_program(), {"hold", root.string(), report.string(), (s.dir / "ready").string()});
   BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
   const std::vector<std::string> paths = read_lines(s.dir / "ready");
-  ::kill(holder, SIGKILL);
+  kill_hard(holder);
   wait_for(holder);
   // The user regenerates the report after the crash: a new file at the registered path.
   fs::remove(report);
@@ -111,7 +109,11 @@ BOOST_AUTO_TEST_CASE(a_registered_path_re_created_after_its_owner_died_is_kept) 
 }
 
 BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed,
-                     *boost::unit_test::precondition(linux_backend_only{no_birth_time})) {
+                     *boost::unit_test::precondition(linux_backend_only{no_birth_time}) *
+                         boost::unit_test::precondition(skip_on_wine{
+                             "wine 8 gives a file's last change time as its creation time (checked: "
+                             "GetFileInformationByHandle's ftCreationTime follows every write), so a registered file "
+                             "written after registration is taken for another one and left in place"})) {
   scratch s;
   const fs::path root = s.dir / "root";
   fs::create_directories(root);
@@ -119,7 +121,7 @@ BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed,
   const pid_t holder = spawn(child_program(), {"hold", root.string(), report.string(), (s.dir / "ready").string()});
   BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
   write_file(report, "rewritten in place: the same file");  // same inode: still the registered object
-  ::kill(holder, SIGKILL);
+  kill_hard(holder);
   wait_for(holder);
   tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
   BOOST_TEST(rep.removed.size() == 3u);
@@ -139,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_swept_entry_of_an_owner_that_died_is_freed_with_its_block
   tfm::sweep_options all;
   all.all = true;
   BOOST_TEST(tfm::sweep(canon, all).removed.size() == 3u);
-  ::kill(holder, SIGKILL);
+  kill_hard(holder);
   wait_for(holder);
   (void)tfm::sweep(canon);
   exec_result r = run_program(program("tempfm_test_lock"), {"blocks", root.string()});
