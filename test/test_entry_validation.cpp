@@ -55,12 +55,20 @@ BOOST_AUTO_TEST_CASE(crafted_entries_are_never_acted_on) {
   const fs::path regdir = tfm::registry_dir(canon);
   fs::create_directories(s.dir / "y");
   write_file(s.dir / "y" / "z", "elsewhere");
-  const std::vector<std::string> crafted = {
+  std::vector<std::string> crafted = {
       "rel:..", "rel:.", "rel:a/b", "rel:",  // relative: one plain name only
       "abs:/", "abs:" + canon.string(), "abs:" + canon.parent_path().string(), "abs:" + s.dir.string(),
       "abs:" + canon.string() + "/../y", "abs:" + s.dir.string() + "//y", "abs:" + regdir.string(),
       "abs:" + (regdir / "locks").string(), "abs:relative/path", "rel:" + regdir.filename().string(),
       "rel:.tempfm-65534"};
+  if (on_windows) {
+    // The library records "/C:/..." with '/' alone; '\\' and ':' separate names there too (a
+    // directory, a drive, a stream: "keep::$DATA" is the file keep itself).
+    const std::string stored_root = "/" + canon.generic_string();
+    crafted.insert(crafted.end(), {"rel:a\\b", "rel:..\\beside", "rel:keep::$DATA", "rel:C:keep",
+                                   "abs:" + stored_root + "\\..\\..\\y\\z", "abs:" + stored_root + "/keep::$DATA",
+                                   "abs:" + stored_root + "/a\\b"});
+  }
   dead_owner_of(root, s.dir / "ready", crafted);
   captured_log log;
   tfm::sweep_report rep = tfm::sweep(canon);
