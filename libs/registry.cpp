@@ -399,6 +399,7 @@ std::vector<raw_entry> registry::entries_of(const block_info& bi, bool adopted) 
     re.slot = s;
     re.state = state;
     re.problem = path_problem(e, platform::path_bytes(root_), platform::path_bytes(dir_));
+    if (re.problem.empty()) re.problem = platform::stored_path_problem(e.stored, (e.flags & flag_relative) != 0);
     if (e.flags & flag_relative) {
       std::string full;
       full.reserve(rootp.size() + e.stored.size());

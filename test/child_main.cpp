@@ -45,8 +45,9 @@
 
 #include <cstdlib>
 #ifdef _WIN32
-// Windows (MinGW): the modes below that are about POSIX signals, fork(2), mmap(2), prctl(2) and
-// unnamed files are not built; the others are the same program.
+// Windows (MinGW): the modes below that are about POSIX signals, fork(2), prctl(2) and unnamed
+// files are not built; the others are the same program (load maps its counters with
+// CreateFileMappingW instead of mmap(2)).
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
@@ -359,6 +360,31 @@ int with_signals(const std::string& mode, const fs::path& root, const fs::path& 
   hang();
 }
 
+#endif  // !_WIN32
+
+// The file `stats` (created, 24 bytes of zeros) mapped shared for reading and writing: what is
+// stored there is in the file as soon as it is stored, and stays there when the process is killed
+// (SIGKILL, TerminateProcess). nullptr if that failed.
+void* map_counters(const fs::path& stats) {
+  constexpr std::size_t size = 3 * sizeof(std::uint64_t);
+#ifdef _WIN32
+  HANDLE f = ::CreateFileW(stats.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (f == INVALID_HANDLE_VALUE) return nullptr;
+  HANDLE m = ::CreateFileMappingW(f, nullptr, PAGE_READWRITE, 0, static_cast<DWORD>(size), nullptr);  // grows the file
+  void* mem = m ? ::MapViewOfFile(m, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size) : nullptr;
+  if (m) ::CloseHandle(m);  // the view keeps the mapping, the mapping the file
+  ::CloseHandle(f);
+  return mem;
+#else
+  const int fd = ::open(stats.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::ftruncate(fd, size) != 0) return nullptr;
+  void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  return mem == MAP_FAILED ? nullptr : mem;
+#endif
+}
+
 // Load worker: 4 threads create temp files (removed at scope end) and temp dirs holding an
 // output registered for cleanup (removed by cleanup_all), until killed or SECONDS pass. STATS is a
 // shared mapping of three counters (registry entries created, entries removed, orphans swept at
@@ -366,10 +392,8 @@ int with_signals(const std::string& mode, const fs::path& root, const fs::path& 
 // step, so they survive SIGKILL: a killed worker leaves created - removed entries, give or take
 // the steps in flight (at most 2 per thread).
 int load(const fs::path& root, int seconds, const fs::path& stats) {
-  const int fd = ::open(stats.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || ::ftruncate(fd, 3 * sizeof(std::uint64_t)) != 0) return 3;
-  void* mem = ::mmap(nullptr, 3 * sizeof(std::uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (mem == MAP_FAILED) return 3;
+  void* mem = map_counters(stats);
+  if (!mem) return 3;
   auto* created = static_cast<std::atomic<std::uint64_t>*>(mem);
   auto* removed = created + 1;
   // What the workers killed before us left: swept here, counted (the manager would sweep too).
@@ -406,8 +430,6 @@ int load(const fs::path& root, int seconds, const fs::path& stats) {
   m.cleanup_all();
   return 0;
 }
-
-#endif  // !_WIN32
 
 int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& ready) {
   tfm::temp_file_manager m("atomic_", root);
@@ -495,8 +517,8 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
 #endif
   if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
-#ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
+#ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);
 #endif
   if (argc >= 5 && std::strcmp(argv[1], "hold") == 0) return hold(argv[2], argv[3], argv[4]);

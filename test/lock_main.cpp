@@ -25,7 +25,12 @@
 //   craft ROOT READY WHAT...   record hostile entries as-is (WHAT: rel:NAME or abs:PATH), or an
 //                              entry of a file made outside the root whose identity was never
 //                              recorded (pending:PATH), write READY, hang (the tests SIGKILL it,
-//                              then sweep)
+//                              then sweep). On Windows an abs: or pending: PATH that begins
+//                              with a drive ("C:") is recorded as the library records it
+//                              ("/C:/..."), any other as-is
+//
+// Windows (MinGW, run under wine): hold, wait, try, drop, blocks, craft and stamp; the others are
+// about SIGSTOP, exec(2) and fork(2) and are not built there.
 #include "libs/detail/byte_lock.hpp"
 #include "libs/detail/registry_impl.hpp"
 
@@ -33,16 +38,27 @@
 
 #include <boost/filesystem/operations.hpp>
 
+#include <boost_tempfm/temp_file.hpp>
+
+#ifdef _WIN32
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#endif
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <boost_tempfm/temp_file.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -55,9 +71,31 @@ namespace d = boost_tempfm::detail;
 namespace {
 
 long long monotonic_ns() {
+#ifdef _WIN32
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+#else
   struct timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+#endif
+}
+
+// Waits to be killed.
+[[noreturn]] void hang() {
+#ifdef _WIN32
+  for (;;) ::Sleep(INFINITE);
+#else
+  for (;;) ::pause();
+#endif
+}
+
+// A crafted absolute path as the registry would hold it: on Windows a path with a drive is
+// recorded as the library records paths ("/C:/Users/..."); anything else is kept as given.
+std::string stored_form(const std::string& given) {
+#ifdef _WIN32
+  if (given.size() >= 2 && given[1] == ':') return d::platform::path_bytes(fs::path(given));
+#endif
+  return given;
 }
 
 void write_line(const std::string& file, const std::string& text) {
@@ -68,6 +106,7 @@ void write_line(const std::string& file, const std::string& text) {
   std::rename((file + ".tmp").c_str(), file.c_str());
 }
 
+#ifndef _WIN32
 bool stop_when_taken = false;
 int stops_left = 0;
 void stop_hook(bool taken) {
@@ -76,6 +115,7 @@ void stop_hook(bool taken) {
     ::raise(SIGSTOP);
   }
 }
+#endif
 
 }  // namespace
 
@@ -84,15 +124,23 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   if (mode == "stamp") {
     write_line(argv[2], std::to_string(monotonic_ns()));
-    for (;;) ::pause();
+    hang();
   }
   const fs::path root = fs::canonical(argv[2]);
   if (mode == "try") {
+#ifdef _WIN32
+    d::platform::handle fd = d::platform::no_handle;
+    if (d::platform::open_file_read(d::platform::no_handle, (d::registry_dir_of(root) / "locks").c_str(), fd) != 0)
+      return 3;
+#else
     const int fd = ::open((d::registry_dir_of(root) / "locks").c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return 3;
+#endif
     bool got = false;
-    if (fd < 0 || d::byte_lock::try_lock(fd, d::format::registry_lock_offset, got) != 0) return 3;
+    if (d::byte_lock::try_lock(fd, d::format::registry_lock_offset, got) != 0) return 3;
     return got ? 0 : 1;
   }
+#ifndef _WIN32
   if (mode == "stop" && argc >= 5) {
     stop_when_taken = std::string(argv[3]) == "taken";
     stops_left = 1;
@@ -109,12 +157,13 @@ int main(int argc, char** argv) {
     ::execl("/proc/self/exe", argv[0], "stamp", argv[4], static_cast<char*>(nullptr));
     return 97;
   }
+#endif
   if (mode == "drop" && argc >= 5) {
     boost_tempfm::temp_file_manager m("drop_", root, boost_tempfm::startup_sweep::none);
     std::vector<boost_tempfm::temp_file> files;
     for (int i = 0; i < 200; ++i) files.push_back(m.create_temp_file());
     write_line(argv[3], "ready");
-    while (::access(argv[4], F_OK) != 0) ::usleep(1000);
+    while (!fs::exists(argv[4])) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     files.clear();  // 200 removals, blocks given back (or not, the lock being busy)
     return 0;
   }
@@ -130,10 +179,11 @@ int main(int argc, char** argv) {
   if (mode == "hold" && argc >= 4) {
     reg->with_lock([&] {
       write_line(argv[3], "ready");
-      for (;;) ::pause();
+      hang();
     });
     return 2;
   }
+#ifndef _WIN32
   if (mode == "exec" && argc >= 5) {
     std::thread holder([&] {
       reg->with_lock([&] {
@@ -185,6 +235,7 @@ int main(int argc, char** argv) {
     std::cout << "finished " << ok << " entries " << left << "\n";
     return ok == n - 1 && left == 0 ? 0 : 1;
   }
+#endif
   if (mode == "craft" && argc >= 4) {
     for (int i = 4; i < argc; ++i) {
       const std::string what = argv[i];
@@ -194,9 +245,9 @@ int main(int argc, char** argv) {
         e.stored = what.substr(4);
         e.flags = d::format::flag_relative;
       } else if (what.rfind("abs:", 0) == 0) {
-        e.stored = what.substr(4);
+        e.stored = stored_form(what.substr(4));
       } else if (what.rfind("pending:", 0) == 0) {  // made outside the root, identity not yet recorded
-        e.stored = what.substr(8);
+        e.stored = stored_form(what.substr(8));
         e.type = 0;
         e.flags = d::format::flag_identity;
       } else {
@@ -209,7 +260,7 @@ int main(int argc, char** argv) {
       }
     }
     write_line(argv[3], "ready");
-    for (;;) ::pause();
+    hang();
   }
   std::cerr << "usage: see the comment at the top of test/lock_main.cpp\n";
   return 2;

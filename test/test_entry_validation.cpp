@@ -15,8 +15,6 @@
 #include <boost/log/utility/setup/console.hpp>
 #include <boost/make_shared.hpp>
 
-#include <signal.h>
-
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
 
@@ -39,7 +37,7 @@ pid_t dead_owner_of(const fs::path& root, const fs::path& ready, std::vector<std
   args.insert(args.end(), what.begin(), what.end());
   const pid_t pid = spawn(program("tempfm_test_lock"), args);
   BOOST_REQUIRE(wait_for_file(ready, 60));
-  ::kill(pid, SIGKILL);
+  kill_hard(pid);
   wait_for(pid);
   return pid;
 }
@@ -57,12 +55,20 @@ BOOST_AUTO_TEST_CASE(crafted_entries_are_never_acted_on) {
   const fs::path regdir = tfm::registry_dir(canon);
   fs::create_directories(s.dir / "y");
   write_file(s.dir / "y" / "z", "elsewhere");
-  const std::vector<std::string> crafted = {
+  std::vector<std::string> crafted = {
       "rel:..", "rel:.", "rel:a/b", "rel:",  // relative: one plain name only
       "abs:/", "abs:" + canon.string(), "abs:" + canon.parent_path().string(), "abs:" + s.dir.string(),
       "abs:" + canon.string() + "/../y", "abs:" + s.dir.string() + "//y", "abs:" + regdir.string(),
       "abs:" + (regdir / "locks").string(), "abs:relative/path", "rel:" + regdir.filename().string(),
       "rel:.tempfm-65534"};
+  if (on_windows) {
+    // The library records "/C:/..." with '/' alone; '\\' and ':' separate names there too (a
+    // directory, a drive, a stream: "keep::$DATA" is the file keep itself).
+    const std::string stored_root = "/" + canon.generic_string();
+    crafted.insert(crafted.end(), {"rel:a\\b", "rel:..\\beside", "rel:keep::$DATA", "rel:C:keep",
+                                   "abs:" + stored_root + "\\..\\..\\y\\z", "abs:" + stored_root + "/keep::$DATA",
+                                   "abs:" + stored_root + "/a\\b"});
+  }
   dead_owner_of(root, s.dir / "ready", crafted);
   captured_log log;
   tfm::sweep_report rep = tfm::sweep(canon);
@@ -93,7 +99,7 @@ BOOST_AUTO_TEST_CASE(a_registered_path_re_created_after_its_owner_died_is_kept) 
       spawn(child_program(), {"hold", root.string(), report.string(), (s.dir / "ready").string()});
   BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
   const std::vector<std::string> paths = read_lines(s.dir / "ready");
-  ::kill(holder, SIGKILL);
+  kill_hard(holder);
   wait_for(holder);
   // The user regenerates the report after the crash: a new file at the registered path.
   fs::remove(report);
@@ -111,7 +117,11 @@ BOOST_AUTO_TEST_CASE(a_registered_path_re_created_after_its_owner_died_is_kept) 
 }
 
 BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed,
-                     *boost::unit_test::precondition(linux_backend_only{no_birth_time})) {
+                     *boost::unit_test::precondition(linux_backend_only{no_birth_time}) *
+                         boost::unit_test::precondition(skip_on_wine{
+                             "wine 8 gives a file's last change time as its creation time (checked: "
+                             "GetFileInformationByHandle's ftCreationTime follows every write), so a registered file "
+                             "written after registration is taken for another one and left in place"})) {
   scratch s;
   const fs::path root = s.dir / "root";
   fs::create_directories(root);
@@ -119,7 +129,7 @@ BOOST_AUTO_TEST_CASE(a_registered_path_left_as_it_was_is_removed,
   const pid_t holder = spawn(child_program(), {"hold", root.string(), report.string(), (s.dir / "ready").string()});
   BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
   write_file(report, "rewritten in place: the same file");  // same inode: still the registered object
-  ::kill(holder, SIGKILL);
+  kill_hard(holder);
   wait_for(holder);
   tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
   BOOST_TEST(rep.removed.size() == 3u);
@@ -139,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_swept_entry_of_an_owner_that_died_is_freed_with_its_block
   tfm::sweep_options all;
   all.all = true;
   BOOST_TEST(tfm::sweep(canon, all).removed.size() == 3u);
-  ::kill(holder, SIGKILL);
+  kill_hard(holder);
   wait_for(holder);
   (void)tfm::sweep(canon);
   exec_result r = run_program(program("tempfm_test_lock"), {"blocks", root.string()});

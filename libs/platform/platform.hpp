@@ -93,6 +93,33 @@ Path path_of_bytes(std::string s) {
   }
 }
 
+// What format::path_problem (which knows '/' alone as a separator) cannot see in the bytes s of a
+// registry entry, as path_of_bytes() would read them: "" if nothing. On Windows '\\' separates
+// names too and ':' names a drive or a stream ("keep::$DATA" is the file keep itself); path_bytes()
+// writes neither, but the drive's ':' in "/C:/...". So an entry holding one elsewhere, or an
+// absolute one without a drive, was not written by this library, and acting on it could reach
+// another file than the one name it spells ("..\\x" in the root is the root's sibling x). POSIX:
+// nothing, both are bytes of a name there.
+template <class Char = path_char>
+const char* stored_path_problem(const std::string& s, bool relative) noexcept {
+  if constexpr (sizeof(Char) == 1) {
+    (void)s;
+    (void)relative;
+    return "";
+  } else {
+    std::size_t from = 0;
+    if (!relative) {
+      const char drive = static_cast<char>(s.size() > 1 ? s[1] | 0x20 : 0);
+      if (s.size() < 3 || s[0] != '/' || drive < 'a' || drive > 'z' || s[2] != ':' || (s.size() > 3 && s[3] != '/'))
+        return "an absolute path without a drive (\"/C:/...\")";
+      from = 3;
+    }
+    if (s.find_first_of("\\:", from) != std::string::npos)
+      return "a name holding '\\' or ':' (a separator, a drive or a stream on Windows)";
+    return "";
+  }
+}
+
 // Appends the narrow string s (a prefix, a suffix: what users pass as std::string) to a name being
 // built: as it is on POSIX; on Windows converted as boost::filesystem::path converts narrow strings.
 template <class String>

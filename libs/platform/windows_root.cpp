@@ -104,8 +104,16 @@ void ensure_private_dir(const fs::path& root) {
   SECURITY_ATTRIBUTES sa{sizeof sa, sd, FALSE};
   std::wstring root_w;
   if (const int err = platform::win32_path(root.c_str(), root_w)) throw_errno("cannot use the private temp root", root, err);
-  if (!::CreateDirectoryW(root_w.c_str(), &sa) && ::GetLastError() != ERROR_ALREADY_EXISTS)
-    throw_errno("cannot create the private temp root", root, platform::last_errno());
+  if (!::CreateDirectoryW(root_w.c_str(), &sa) && ::GetLastError() != ERROR_ALREADY_EXISTS) {
+    const int err = platform::last_errno();
+    // Windows says "not found" below a file (a TMP naming a file): ENOTDIR naming it, as on POSIX.
+    const fs::path parent = root.parent_path();
+    platform::file_status st;
+    if (err == ENOENT && !parent.empty() && platform::status_at(platform::no_handle, parent.c_str(), st) == 0 &&
+        !st.is_dir && !st.is_symlink)
+      throw_errno("cannot create the private temp root: " + parent.string() + " is not a directory", root, ENOTDIR);
+    throw_errno("cannot create the private temp root", root, err);
+  }
   HANDLE h = ::CreateFileW(root_w.c_str(), READ_CONTROL | FILE_READ_ATTRIBUTES,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
                            FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
