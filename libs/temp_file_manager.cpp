@@ -8,6 +8,7 @@
 #include "detail/errors.hpp"
 #include "detail/file_identity.hpp"
 #include "detail/manager_state.hpp"
+#include "detail/registry_format.hpp"
 #include "detail/root.hpp"
 
 #include <boost/filesystem/operations.hpp>
@@ -150,6 +151,16 @@ void temp_file_manager::register_impl(const fs::path& path, boost::system::error
     return detail::fail(ec, "refusing to register the registry of the temp root " + root.string(), path, EINVAL);
   // Another volume's root (Windows: D:\ with the temp root on C:): never a temporary path.
   if (is_fs_root) return detail::fail(ec, "refusing to register the root of a filesystem", path, EINVAL);
+  // What every reader of the registry would refuse as not written by this library must not be
+  // recorded, to be forgotten by a sweep: Windows paths that are no drive path ("\\server\share\x",
+  // "\\?\C:\x") are said so now.
+  detail::format::entry_data stored;
+  stored.stored = detail::platform::path_bytes(abs);
+  std::string problem = detail::format::path_problem(stored, std::string(detail::platform::path_bytes(root)),
+                                                     std::string(detail::platform::path_bytes(registry_dir(root))));
+  if (problem.empty()) problem = detail::platform::stored_path_problem(stored.stored, false);
+  if (!problem.empty())
+    return detail::fail(ec, "cannot register a path the registry cannot record (" + problem + ")", path, EINVAL);
   state_->track_existing(abs, is_dir ? entry_type::directory : entry_type::file, id);
 }
 

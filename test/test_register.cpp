@@ -158,6 +158,31 @@ BOOST_AUTO_TEST_CASE(missing_path_is_a_clear_error) {
   BOOST_TEST(m.tracked_count() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_path_the_registry_cannot_record_is_refused_at_once,
+                     *boost::unit_test::precondition(windows_only{
+                         "the registry records drive paths (\"/C:/...\"); every POSIX absolute path is one it records"})) {
+  // An existing file named through the \\?\ prefix is no drive path: refused when registered
+  // (EINVAL, naming it), not recorded to be forgotten by the next sweep; the file is kept.
+  scratch s;
+  tfm::temp_file_manager m("t_", s.dir / "root");
+  write_file(s.dir / "out.txt", "keep");
+  const fs::path extended = L"\\\\?\\" + fs::absolute(s.dir / "out.txt").make_preferred().wstring();
+  try {
+    m.register_file(extended);
+    BOOST_FAIL("registering " << extended << " must be refused");
+  } catch (const fs::filesystem_error& e) {
+    BOOST_TEST(e.code().value() == EINVAL);
+    BOOST_TEST(e.path1() == extended);
+    BOOST_TEST(std::string(e.what()).find("cannot register a path the registry cannot record") != std::string::npos, e.what());
+  }
+  boost::system::error_code ec;
+  m.register_file(extended, ec);
+  BOOST_TEST(ec.value() == EINVAL);
+  BOOST_TEST(m.tracked_count() == 0u);
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+  BOOST_TEST(read_file(s.dir / "out.txt") == "keep");
+}
+
 BOOST_AUTO_TEST_CASE(root_and_its_ancestors_are_refused) {
   scratch s;
   tfm::temp_file_manager m("t_", s.dir / "a" / "root");
