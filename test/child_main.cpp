@@ -44,29 +44,11 @@
 #include <boost/log/utility/setup/console.hpp>
 
 #include <cstdlib>
-#ifdef _WIN32
 // Windows (MinGW): the modes below that are about POSIX signals, fork(2), prctl(2) and unnamed
 // files are not built; the others are the same program (load maps its counters with
 // CreateFileMappingW instead of mmap(2)).
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-#include <io.h>
-#include <process.h>
+#include "system_headers.hpp"
 #include <type_traits>
-#else
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <unistd.h>
-#endif
 #include <cstring>
 #include <fstream>
 #include <iostream>

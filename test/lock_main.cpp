@@ -40,21 +40,7 @@
 
 #include <boost_tempfm/temp_file.hpp>
 
-#ifdef _WIN32
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-#else
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-#endif
+#include "system_headers.hpp"
 
 #include <chrono>
 #include <cstdlib>

@@ -18,29 +18,13 @@
 #include <boost/filesystem.hpp>
 #include <boost/test/unit_test.hpp>
 
-#ifdef _WIN32
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-#include <io.h>
-#include <sys/stat.h>
-#include <sys/types.h>
+#include "system_headers.hpp"
 
+#ifdef _WIN32
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
-#else
-#include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #endif
 
 #include <cstdint>
