@@ -36,7 +36,7 @@ void atomic_file::commit_impl(const persist_options& opt, boost::system::error_c
     atomic_file& f;
     ~mark() { f.committed_ = f.given_path().empty(); }  // moved, also when only the directory's fsync failed
   } m{*this};
-  persist_into(dest_, same_dir, ec);
+  persist_into(dest_, same_dir, ec, true);
 }
 
 void atomic_file::commit(const persist_options& opt) { commit_impl(opt, nullptr); }
