@@ -25,7 +25,8 @@ atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
 
 void atomic_file::commit_impl(const persist_options& opt, boost::system::error_code* ec) {
   const boost::filesystem::path& src = given_path();
-  if (committed_ || src.empty() || !owns())
+  // Whether the manager still tracks it is asked once, by persist_into's hold (one lock less).
+  if (committed_ || src.empty() || !state())
     return detail::fail(ec,
                         committed_ ? "cannot commit twice"
                                    : "cannot commit: the temp file was released or removed (cleanup_all?)",

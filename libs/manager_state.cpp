@@ -103,7 +103,7 @@ manager_state::~manager_state() {
   platform::close(root_fd_);
 }
 
-std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig,
+std::uint64_t manager_state::insert(const boost::filesystem::path& p, entry_type kind, registry_ref ref, signal_node* sig,
                                     bool registered, bool outside) {
   std::uint32_t index;
   if (!free_.empty()) {
@@ -115,6 +115,7 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
   }
   entry& e = slab_[index];
   try {
+    e.path = p;  // into the slot's own string: release() kept its capacity, so usually no allocation
     if (registered) registered_[platform::path_bytes(p)] = index;
     if (outside) {
       e.outside_at = static_cast<std::uint32_t>(outside_.size());
@@ -124,7 +125,6 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
     free_.push_back(index);
     throw;
   }
-  e.path = std::move(p);
   if (++e.gen == 0) e.gen = 1;  // never 0: 0 is no id
   e.state = slot_state::live;
   e.kind = kind;

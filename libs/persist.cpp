@@ -54,8 +54,10 @@ void temp_file::persist_into(const fs::path& display, const persist_options& opt
   if (state()) {
     // Out of cleanup_all's and exit's hands while it moves.
     if (!state()->hold(id()))
-      return detail::fail(ec, "cannot persist: the file is no longer tracked (removed by cleanup_all?)", src, display,
-                          ENOENT);
+      return detail::fail(ec,
+                          remember_name ? "cannot commit: the temp file was released or removed (cleanup_all?)"
+                                        : "cannot persist: the file is no longer tracked (removed by cleanup_all?)",
+                          src, display, ENOENT);
     held.state = state().get();
     held.id = id();
   }

@@ -142,7 +142,7 @@ class manager_state {
   made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool outside,
                      bool reusable = false);
   // mu_ held. Returns the handle id. registered: indexed in registered_; outside: listed in outside_.
-  std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered,
+  std::uint64_t insert(const boost::filesystem::path& p, entry_type kind, registry_ref ref, signal_node* sig, bool registered,
                        bool outside = false);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
   entry* find(std::uint64_t id) noexcept;
