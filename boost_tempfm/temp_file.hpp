@@ -61,8 +61,10 @@ class BOOST_TEMPFM_DECL temp_file : public detail::tracked_path {
 
  protected:
   void set_native_handle(native_handle_type fd) noexcept { fd_ = fd; }
-  // persist() to dest (absolute, normalised), the file being given_path().
-  void persist_into(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec);
+  // persist() to dest (absolute, normalised), the file being given_path(). remember_name: an atomic
+  // commit; the manager may keep the name, free again once renamed, for the next save to dest.
+  void persist_into(const boost::filesystem::path& dest, const persist_options& opt, boost::system::error_code* ec,
+                    bool remember_name = false);
 
  private:
   void close_impl(boost::system::error_code* ec);

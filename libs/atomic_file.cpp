@@ -25,7 +25,8 @@ atomic_file& atomic_file::operator=(atomic_file&& other) noexcept {
 
 void atomic_file::commit_impl(const persist_options& opt, boost::system::error_code* ec) {
   const boost::filesystem::path& src = given_path();
-  if (committed_ || src.empty() || !owns())
+  // Whether the manager still tracks it is asked once, by persist_into's hold (one lock less).
+  if (committed_ || src.empty() || !state())
     return detail::fail(ec,
                         committed_ ? "cannot commit twice"
                                    : "cannot commit: the temp file was released or removed (cleanup_all?)",
@@ -36,7 +37,7 @@ void atomic_file::commit_impl(const persist_options& opt, boost::system::error_c
     atomic_file& f;
     ~mark() { f.committed_ = f.given_path().empty(); }  // moved, also when only the directory's fsync failed
   } m{*this};
-  persist_into(dest_, same_dir, ec);
+  persist_into(dest_, same_dir, ec, true);
 }
 
 void atomic_file::commit(const persist_options& opt) { commit_impl(opt, nullptr); }

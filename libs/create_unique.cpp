@@ -130,22 +130,93 @@ void undo(platform::handle at, const platform::path_char* name, entry_type kind,
   (void)platform::remove_name(at, name, kind == entry_type::directory);
 }
 
+// How an object is created and given its mode (create_unique's and create_named's common part).
+struct create_modes {
+  unsigned open_mode;  // passed to open / mkdir
+  unsigned wanted;     // the mode it must end with
+  bool chmod;          // set_mode after the create
+  bool need_fd;
+};
+
+create_modes modes_of(const create_spec& spec, create_observer* observer) noexcept {
+  const bool is_file = spec.kind != entry_type::directory;
+  const unsigned base_mode = is_file ? 0600u : 0700u;
+  const bool umasked = is_file && spec.umask_mode;
+  create_modes m;
+  m.wanted = spec.mode != 0 ? (spec.mode & 0777) : base_mode;
+  const bool observer_sets_mode = observer && observer->sets_mode();
+  // Created with 0600 / 0700 and then given the mode, or (when the observer checks it) created with
+  // the mode, which the umask can only narrow, and corrected by the observer if it did.
+  m.open_mode = umasked ? 0666 : observer_sets_mode ? m.wanted : base_mode;
+  m.chmod = !umasked && !observer_sets_mode && m.wanted != base_mode;
+  m.need_fd = m.chmod || (is_file && spec.keep_open) || (observer && observer->needs_descriptor());
+  return m;
+}
+
+// What follows a successful create at p (name: p as passed to the create, relative to at): the
+// mode, the observer's after_create, the descriptor kept or closed. On failure the object is
+// removed (the name is ours: made O_EXCL) and the error thrown.
+created finish_created(boost::filesystem::path& p, platform::handle at, const platform::path_char* name,
+                       const create_spec& spec, const create_modes& m, create_observer* observer, platform::handle fd) {
+  const bool is_file = spec.kind != entry_type::directory;
+  int err = 0;
+  if (!is_file) {
+    // Ours: a name made O_EXCL a moment ago, in a directory where nobody else may rename our
+    // entries (the root, or a directory checked like one).
+    if (m.need_fd && (err = platform::open_dir_at(at, name, fd)) != 0) {
+      undo(at, name, spec.kind, fd);
+      if (observer) observer->not_created(p);
+      throw_errno("cannot open the temporary directory just made", p, err);
+    }
+  }
+  if (m.chmod && (err = platform::set_mode(fd, m.wanted)) != 0) {
+    undo(at, name, spec.kind, fd);
+    if (observer) observer->not_created(p);
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", m.wanted);
+    throw_errno(std::string("cannot give mode ") + mode + " to the new temporary " + (is_file ? "file" : "directory"),
+                p, err);
+  }
+  if (observer) {
+    try {
+      observer->after_create(p, fd);
+    } catch (...) {
+      undo(at, name, spec.kind, fd);
+      observer->not_created(p);
+      throw;
+    }
+  }
+  created c;
+  c.path = std::move(p);
+  if (is_file && spec.keep_open) {
+    c.fd = fd;
+  } else {
+    (void)platform::close(fd);
+  }
+  return c;
+}
+
 }  // namespace
+
+int create_named(boost::filesystem::path& p, const create_spec& spec, create_observer* observer, created& out) {
+  if (spec.kind == entry_type::directory) return EINVAL;
+  const create_modes m = modes_of(spec, observer);
+  if (observer) observer->before_create(p);
+  platform::handle fd = platform::no_handle;
+  if (const int err = platform::create_file(platform::no_handle, p.c_str(), m.open_mode, &fd)) {
+    if (observer) observer->not_created(p);
+    return err;
+  }
+  out = finish_created(p, platform::no_handle, p.c_str(), spec, m, observer, fd);
+  return 0;
+}
 
 created create_unique(const boost::filesystem::path& dir, const std::string& prefix, const std::string& suffix,
                       std::size_t name_max, const create_spec& spec, create_observer* observer, bool affixes_checked,
                       platform::handle dir_fd) {
   if (!affixes_checked) validate_affixes(dir, prefix, suffix, name_max, spec.digits);
   const bool is_file = spec.kind != entry_type::directory;
-  const unsigned base_mode = is_file ? 0600u : 0700u;
-  const bool umasked = is_file && spec.umask_mode;
-  const unsigned wanted = spec.mode != 0 ? (spec.mode & 0777) : base_mode;
-  const bool observer_sets_mode = observer && observer->sets_mode();
-  // Created with 0600 / 0700 and then given the mode, or (when the observer checks it) created with
-  // the mode, which the umask can only narrow, and corrected by the observer if it did.
-  const unsigned open_mode = umasked ? 0666 : observer_sets_mode ? wanted : base_mode;
-  const bool chmod = !umasked && !observer_sets_mode && wanted != base_mode;
-  const bool need_fd = chmod || (is_file && spec.keep_open) || (observer && observer->needs_descriptor());
+  const create_modes m = modes_of(spec, observer);
   constexpr int max_attempts = 100;
   // The whole path is built in one string (one allocation), then handed to the path.
   platform::path_string full;
@@ -167,44 +238,9 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
     const platform::handle at = dir_fd;
     const platform::path_char* name = dir_fd != platform::no_handle ? p.c_str() + name_at : p.c_str();
     platform::handle fd = platform::no_handle;
-    int err = is_file ? platform::create_file(dir_fd, name, open_mode, &fd) : platform::create_dir(dir_fd, name, open_mode);
-    const bool made = err == 0;
-    if (made && !is_file) {
-      // Ours: a name made O_EXCL a moment ago, in a directory where nobody else may rename our
-      // entries (the root, or a directory checked like one).
-      if (need_fd && (err = platform::open_dir_at(at, name, fd)) != 0) {
-        undo(at, name, spec.kind, fd);
-        if (observer) observer->not_created(p);
-        throw_errno("cannot open the temporary directory just made", p, err);
-      }
-    }
-    if (made) {
-      if (chmod && (err = platform::set_mode(fd, wanted)) != 0) {
-        undo(at, name, spec.kind, fd);
-        if (observer) observer->not_created(p);
-        char m[16];
-        std::snprintf(m, sizeof m, "%04o", wanted);
-        throw_errno(std::string("cannot give mode ") + m + " to the new temporary " + (is_file ? "file" : "directory"),
-                    p, err);
-      }
-      if (observer) {
-        try {
-          observer->after_create(p, fd);
-        } catch (...) {
-          undo(at, name, spec.kind, fd);
-          observer->not_created(p);
-          throw;
-        }
-      }
-      created c;
-      c.path = std::move(p);
-      if (is_file && spec.keep_open) {
-        c.fd = fd;
-      } else {
-        (void)platform::close(fd);
-      }
-      return c;
-    }
+    const int err = is_file ? platform::create_file(dir_fd, name, m.open_mode, &fd)
+                            : platform::create_dir(dir_fd, name, m.open_mode);
+    if (err == 0) return finish_created(p, at, name, spec, m, observer, fd);
     if (observer) observer->not_created(p);
     if (err != EEXIST)
       throw_errno(is_file ? "cannot create temporary file" : "cannot create temporary directory", p, err);

@@ -2,7 +2,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 // temp_file_manager::create_atomic_file(): the temp file of an atomic save, made in the
 // destination's own directory and tracked in the manager's registry by path (a random name made
-// O_EXCL: removed by name, like the files made in the root).
+// O_EXCL, or the last committed save's name reused, made O_EXCL too: removed by name, like the
+// files made in the root).
 #include <boost_tempfm/temp_file_manager.hpp>
 
 #include "detail/create_unique.hpp"
@@ -30,14 +31,27 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     detail::fail(ec, "an atomic file is always tracked until commit (keep is refused)", destination, EINVAL);
     return {};
   }
+  // The staging name of the last save to this destination first, when this process committed one
+  // (manager_state::take_staging; design.md, "Reused staging names"): made O_EXCL like any other,
+  // so a name someone took or planted a symlink at meanwhile is left alone and a random one made.
+  // Looked up by the destination as given: only an absolute, normalised one can match, and is then
+  // already what resolve_dest would make of it (its directory and leaf are needed only to make a
+  // random name).
+  const bool default_name = !opt.prefix() && opt.suffix().empty() && opt.random_length() == detail::random_digits &&
+                            (!opt.mode() || (*opt.mode() & ~0777u) == 0);  // spec_of cannot fail then
   detail::dest_path d;
-  const char* what = nullptr;
-  if (int err = detail::resolve_dest(destination, d, what)) {
-    detail::fail(ec, what, destination, err);
-    return {};
+  fs::path reused;
+  if (default_name && state_->take_staging(destination, reused)) {
+    d.dest = destination;
+  } else {
+    const char* what = nullptr;
+    if (int err = detail::resolve_dest(destination, d, what)) {
+      detail::fail(ec, what, destination, err);
+      return {};
+    }
   }
   detail::create_spec spec;
-  if (!detail::spec_of(opt, entry_type::file, d.dir, spec, ec, true)) return {};
+  if (!detail::spec_of(opt, entry_type::file, d.dir, spec, ec, true)) return {};  // never fails with a reused name
   spec.keep_open = true;
   // By default what the open(O_CREAT, 0666) it replaces would give: 0666 less the umask, without a
   // look at the destination. keep_mode(): the destination's bits if it is a regular file now.
@@ -47,6 +61,22 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     spec.mode = st.mode & 0777u;
   else if (!opt.mode())
     spec.umask_mode = true;
+  if (!reused.empty()) {
+    try {
+      detail::manager_state::made m;
+      if (state_->create_at(reused, spec, m))
+        return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
+    } catch (const fs::filesystem_error& e) {
+      detail::fail(ec, std::string("cannot start the atomic save (") + e.what() + ")", destination, e.code().value());
+      return {};
+    }
+    // Taken meanwhile (or planted): a random name, next to the destination.
+    const char* what = nullptr;
+    if (int err = detail::resolve_dest(destination, d, what)) {
+      detail::fail(ec, what, destination, err);
+      return {};
+    }
+  }
   // Made by path in the destination's directory (no descriptor of it is kept: the commit renames by
   // path too). NAME_MAX unless the filesystem says less when a name turns out too long.
   std::size_t name_max = 255;  // NAME_MAX
@@ -56,7 +86,8 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     if (opt.prefix()) prefix = *opt.prefix();
     if (!opt.suffix().empty()) suffix = opt.suffix();
     try {
-      detail::manager_state::made m = state_->create_in(d.dir, detail::platform::no_handle, name_max, prefix, suffix, spec);
+      detail::manager_state::made m =
+          state_->create_in(d.dir, detail::platform::no_handle, name_max, prefix, suffix, spec, default_name);
       return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
     } catch (const fs::filesystem_error& e) {
       const int err = e.code().value();

@@ -103,7 +103,7 @@ manager_state::~manager_state() {
   platform::close(root_fd_);
 }
 
-std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig,
+std::uint64_t manager_state::insert(const boost::filesystem::path& p, entry_type kind, registry_ref ref, signal_node* sig,
                                     bool registered, bool outside) {
   std::uint32_t index;
   if (!free_.empty()) {
@@ -115,6 +115,7 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
   }
   entry& e = slab_[index];
   try {
+    e.path = p;  // into the slot's own string: release() kept its capacity, so usually no allocation
     if (registered) registered_[platform::path_bytes(p)] = index;
     if (outside) {
       e.outside_at = static_cast<std::uint32_t>(outside_.size());
@@ -124,12 +125,12 @@ std::uint64_t manager_state::insert(boost::filesystem::path p, entry_type kind, 
     free_.push_back(index);
     throw;
   }
-  e.path = std::move(p);
   if (++e.gen == 0) e.gen = 1;  // never 0: 0 is no id
   e.state = slot_state::live;
   e.kind = kind;
   e.registered = registered;
   e.outside = outside;
+  e.reusable = false;
   e.owner = self_pid();
   e.order = next_order_++;
   e.ref = ref;
@@ -197,7 +198,7 @@ manager_state::made manager_state::create(const std::string& prefix, const std::
 
 manager_state::made manager_state::create_in(const boost::filesystem::path& dir, platform::handle dir_fd, std::size_t name_max,
                                              const std::string& prefix, const std::string& suffix,
-                                             const create_spec& spec) {
+                                             const create_spec& spec, bool reusable) {
   if (signal_cleanup_running())
     throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", dir, ECANCELED);
   // Made exclusively (O_EXCL, O_NOFOLLOW) at a random name: recorded by path only and removed by
@@ -205,15 +206,39 @@ manager_state::made manager_state::create_in(const boost::filesystem::path& dir,
   registering_observer obs(*registry_, spec.kind);
   // Listed in outside_: register_file() of it then finds it tracked.
   return track_created(create_unique(dir, prefix, suffix, name_max, spec, &obs, false, dir_fd), spec.kind, obs.ref,
-                       obs.sig, true);
+                       obs.sig, true, reusable);
+}
+
+bool manager_state::take_staging(const boost::filesystem::path& dest, boost::filesystem::path& out) noexcept {
+  const std::uint32_t self = self_pid();
+  std::lock_guard<std::mutex> g(mu_);
+  for (staging_slot& s : staging_)
+    if (!s.staging.empty() && s.owner == self && s.dest.native() == dest.native()) {
+      out.swap(s.staging);  // taken: the slot is empty until the next commit to dest
+      return true;
+    }
+  return false;
+}
+
+bool manager_state::create_at(boost::filesystem::path& p, const create_spec& spec, made& out) {
+  if (signal_cleanup_running())
+    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", p, ECANCELED);
+  // Registered before it exists, exactly as a random name is: a process killed after the create
+  // leaves an orphan the sweep removes. A name that cannot be made is unregistered at once.
+  registering_observer obs(*registry_, spec.kind);
+  created c;
+  if (create_named(p, spec, &obs, c) != 0) return false;
+  out = track_created(std::move(c), spec.kind, obs.ref, obs.sig, true, true);
+  return true;
 }
 
 manager_state::made manager_state::track_created(created c, entry_type kind, registry_ref ref, signal_node* sig,
-                                                 bool outside) {
+                                                 bool outside, bool reusable) {
   try {
     std::lock_guard<std::mutex> g(mu_);
     if (free_.empty()) free_.reserve(slab_.size() + 1);  // so that release() never allocates
     const std::uint64_t id = insert(c.path, kind, ref, sig, false, outside);
+    slab_[static_cast<std::uint32_t>(id)].reusable = reusable;
     return {std::move(c.path), id, c.fd};
   } catch (...) {
     signal_detach(sig);
@@ -232,7 +257,8 @@ bool manager_state::hold(std::uint64_t id) noexcept {
   return true;
 }
 
-void manager_state::settle(std::uint64_t id, bool gone) noexcept {
+void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem::path* remember_for,
+                           boost::filesystem::path* staging) noexcept {
   const std::uint32_t index = static_cast<std::uint32_t>(id);
   signal_node* sig;
   registry_ref ref;
@@ -247,6 +273,26 @@ void manager_state::settle(std::uint64_t id, bool gone) noexcept {
     }
     sig = e.sig;
     ref = e.ref;
+    if (e.reusable && remember_for && staging) {
+      // Renamed away: the name is free again. Kept for the next save to the same destination.
+      staging_slot* slot = nullptr;
+      for (staging_slot& s : staging_)
+        if (s.dest.native() == remember_for->native()) slot = &s;
+      if (!slot) {
+        slot = &staging_[next_staging_];
+        next_staging_ = (next_staging_ + 1) % (sizeof staging_ / sizeof staging_[0]);
+        try {
+          slot->dest = *remember_for;
+        } catch (...) {  // no memory: nothing remembered
+          slot->dest.clear();
+          slot = nullptr;
+        }
+      }
+      if (slot) {
+        slot->staging.swap(*staging);
+        slot->owner = self_pid();
+      }
+    }
     release(index);
   }
   signal_detach(sig);

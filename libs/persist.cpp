@@ -22,8 +22,8 @@ namespace {
 struct hold_guard {
   detail::manager_state* state = nullptr;
   std::uint64_t id = 0;
-  void settle(bool gone) noexcept {
-    if (state) state->settle(id, gone);
+  void settle(bool gone, const fs::path* remember_for = nullptr, fs::path* staging = nullptr) noexcept {
+    if (state) state->settle(id, gone, remember_for, staging);
     state = nullptr;
   }
   ~hold_guard() { settle(false); }
@@ -47,14 +47,17 @@ const char* refusal(int err) {
 
 }  // namespace
 
-void temp_file::persist_into(const fs::path& display, const persist_options& opt, boost::system::error_code* ec) {
+void temp_file::persist_into(const fs::path& display, const persist_options& opt, boost::system::error_code* ec,
+                             bool remember_name) {
   const fs::path& src = given_path();  // no copy: forget() below clears it (copied first if still needed)
   hold_guard held;
   if (state()) {
     // Out of cleanup_all's and exit's hands while it moves.
     if (!state()->hold(id()))
-      return detail::fail(ec, "cannot persist: the file is no longer tracked (removed by cleanup_all?)", src, display,
-                          ENOENT);
+      return detail::fail(ec,
+                          remember_name ? "cannot commit: the temp file was released or removed (cleanup_all?)"
+                                        : "cannot persist: the file is no longer tracked (removed by cleanup_all?)",
+                          src, display, ENOENT);
     held.state = state().get();
     held.id = id();
   }
@@ -74,9 +77,14 @@ void temp_file::persist_into(const fs::path& display, const persist_options& opt
     return copy_into(display, opt, ec);
   }
   if (err) return detail::fail(ec, refusal(err), src, display, err);
-  held.settle(true);  // moved: forgotten by the manager and the registry, never removed
-  if (!opt.sync()) return forget();
+  if (!opt.sync()) {
+    // Moved: forgotten by the manager and the registry, never removed; the name may be remembered
+    // (swapped out of the handle, whose path is cleared anyway).
+    held.settle(true, remember_name ? &display : nullptr, &given_path_ref());
+    return forget();
+  }
   const fs::path moved = src;  // for the message
+  held.settle(true, remember_name ? &display : nullptr, &given_path_ref());
   forget();
   if (int serr = detail::sync_dir(display.parent_path()))
     return detail::fail(ec, "persisted, but cannot sync the destination's directory", moved, display, serr);

@@ -413,13 +413,23 @@ int load(const fs::path& root, int seconds, const fs::path& stats) {
   return 0;
 }
 
-int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& ready) {
+// reuse: one save committed first, so that the held one reuses its staging name; the ready file
+// then also names that first save's staging file.
+int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& ready, bool reuse = false) {
   tfm::temp_file_manager m("atomic_", root);
+  fs::path first;
+  if (reuse) {
+    tfm::atomic_file c = m.create_atomic_file(dest);
+    first = c.path();
+    if (write_native(c.native_handle(), "committed", 9) != 9) return 3;
+    c.commit();
+  }
   tfm::atomic_file f = m.create_atomic_file(dest);
   if (write_native(f.native_handle(), "partial", 7) != 7) return 3;
   {
     std::ofstream r(ready.string() + ".tmp");
     r << f.path().string() << "\n";
+    if (reuse) r << first.string() << "\n";
   }
   fs::rename(ready.string() + ".tmp", ready);
   hang();
@@ -499,6 +509,7 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
 #endif
   if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
+  if (argc >= 5 && std::strcmp(argv[1], "atomic-reuse") == 0) return atomic_hold(argv[2], argv[3], argv[4], true);
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);
 #ifndef _WIN32
   if (argc >= 5 && std::strcmp(argv[1], "signal") == 0) return with_signals(argv[2], argv[3], argv[4]);

@@ -58,6 +58,7 @@ class BOOST_TEMPFM_DECL tracked_path {
   const std::shared_ptr<manager_state>& state() const noexcept { return state_; }
   std::uint64_t id() const noexcept { return id_; }
   const boost::filesystem::path& given_path() const noexcept { return path_; }
+  boost::filesystem::path& given_path_ref() noexcept { return path_; }  // swapped out at commit
   void forget() noexcept;
 
  private:

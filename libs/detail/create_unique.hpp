@@ -81,6 +81,13 @@ created create_unique(const boost::filesystem::path& dir, const std::string& pre
                       std::size_t name_max, const create_spec& spec, create_observer* observer = nullptr,
                       bool affixes_checked = false, platform::handle dir_fd = platform::no_handle);
 
+// One attempt at the file p (a full path, no random part): made like one of create_unique's names
+// (O_CREAT|O_EXCL|O_NOFOLLOW, the observer told before and after), nothing retried. 0 and out set
+// on success; otherwise the create's errno (EEXIST: something is there, a symlink included; it is
+// left alone) after observer->not_created(). A failure after the create throws as create_unique.
+// Files only (EINVAL for a directory spec).
+int create_named(boost::filesystem::path& p, const create_spec& spec, create_observer* observer, created& out);
+
 // The same, returning the path only (the tests' form).
 inline boost::filesystem::path create_unique(const boost::filesystem::path& dir, const std::string& prefix,
                                              const std::string& suffix, entry_type kind, std::size_t name_max,

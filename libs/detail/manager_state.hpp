@@ -60,14 +60,27 @@ class manager_state {
   // limits"). A sweep unlinks a symlink or file at that name without following it, and refuses a
   // directory at a file's name.
   made create_in(const boost::filesystem::path& dir, platform::handle dir_fd, std::size_t name_max, const std::string& prefix,
-                 const std::string& suffix, const create_spec& spec);
+                 const std::string& suffix, const create_spec& spec, bool reusable = false);
+
+  // Atomic saves reuse their staging name (design.md, "Reused staging names"). take_staging: the
+  // name the last committed save to dest (absolute, normalised) of this process had, now free (it
+  // was renamed away), taken out under the lock (no other thread gets it), or false. Only names
+  // made with the default affixes and digits are remembered (create_in's `reusable`).
+  bool take_staging(const boost::filesystem::path& dest, boost::filesystem::path& out) noexcept;
+  // create_in at the one name p (create_named; reusable): false, nothing made and nothing tracked,
+  // when the create failed (p taken by anything, a symlink included, or any other error: the
+  // caller falls back to a random name, which reports a lasting error).
+  bool create_at(boost::filesystem::path& p, const create_spec& spec, made& out);
 
   // Takes entry id out of every other hand (cleanup_all, remove(), exit) while its path is moved
   // away (persist, commit): false if it is not tracked (any more) or not this process's.
   bool hold(std::uint64_t id) noexcept;
   // Ends hold(): gone, the entry is forgotten (no removal; out of the registry); else it is tracked
   // again as before.
-  void settle(std::uint64_t id, bool gone) noexcept;
+  // remember_for (gone only): the destination the file was renamed to; a reusable entry's path is
+  // then remembered for the next save to it (swapped out of *staging, which gets an older string).
+  void settle(std::uint64_t id, bool gone, const boost::filesystem::path* remember_for = nullptr,
+              boost::filesystem::path* staging = nullptr) noexcept;
 
   // Whether entry id is tracked (live) now: false once released, removed, or removed by
   // remove_all (cleanup_all, the manager's destruction).
@@ -114,6 +127,7 @@ class manager_state {
     entry_type kind = entry_type::file;
     bool registered = false;  // indexed by path in registered_ (register_file)
     bool outside = false;     // created outside the root: listed in outside_, at outside_at
+    bool reusable = false;    // an atomic save's staging name with default affixes (take_staging)
     std::uint32_t outside_at = 0;
     std::uint32_t owner = 0;  // pid
     std::uint64_t order = 0;  // creation order: cleanup_all removes in it
@@ -125,9 +139,10 @@ class manager_state {
   // The part of create() and create_in() after the object exists: published for the signal handler
   // and tracked. On failure the object is removed and unregistered.
   // sig: published already (before the create), or nullptr.
-  made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool outside);
+  made track_created(created c, entry_type kind, registry_ref ref, signal_node* sig, bool outside,
+                     bool reusable = false);
   // mu_ held. Returns the handle id. registered: indexed in registered_; outside: listed in outside_.
-  std::uint64_t insert(boost::filesystem::path p, entry_type kind, registry_ref ref, signal_node* sig, bool registered,
+  std::uint64_t insert(const boost::filesystem::path& p, entry_type kind, registry_ref ref, signal_node* sig, bool registered,
                        bool outside = false);
   // mu_ held: the entry id names, live and current; nullptr otherwise.
   entry* find(std::uint64_t id) noexcept;
@@ -147,6 +162,14 @@ class manager_state {
   std::unordered_map<std::string, std::uint32_t> registered_;  // path -> slot, registered entries
   std::vector<std::uint32_t> outside_;                         // slots of entries created outside the root
   std::size_t count_ = 0;                                      // live and busy entries
+  // Remembered staging names (take_staging), a few destinations, replaced in turn. mu_ guards them.
+  struct staging_slot {
+    boost::filesystem::path dest;
+    boost::filesystem::path staging;  // empty: none (or taken)
+    std::uint32_t owner = 0;          // pid: a child after fork() never reuses its parent's names
+  };
+  staging_slot staging_[4];
+  std::size_t next_staging_ = 0;
   std::uint64_t next_order_ = 0;
 };
 
