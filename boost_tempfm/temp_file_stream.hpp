@@ -17,6 +17,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cerrno>
+#include <type_traits>
 
 namespace boost_tempfm {
 
@@ -33,11 +34,19 @@ class temp_file_stream : public boost::iostreams::stream<boost::iostreams::file_
   explicit temp_file_stream(const Handle& h) : base(device(h.native_handle(), h.path())) {}
 
  private:
+  // The category of errno values, as the library's own errors: system_category on POSIX, where it
+  // holds them; generic_category on Windows, where system_category means Win32 codes (9 there is
+  // ERROR_INVALID_BLOCK, not EBADF). A HANDLE is a pointer: the one platform switch (config.hpp).
+  static const boost::system::error_category& errno_category() noexcept {
+    return std::is_pointer<native_handle_type>::value ? boost::system::generic_category()
+                                                      : boost::system::system_category();
+  }
+
   static boost::iostreams::file_descriptor device(native_handle_type fd, const boost::filesystem::path& p) {
     if (fd == no_native_handle)
       throw boost::filesystem::filesystem_error(
           "boost_tempfm: no open descriptor to stream over (create the file with keep_open)", p,
-          boost::system::error_code(EBADF, boost::system::system_category()));
+          boost::system::error_code(EBADF, errno_category()));
     return boost::iostreams::file_descriptor(fd, boost::iostreams::never_close_handle);
   }
 };

@@ -46,12 +46,15 @@ void unnamed_file::link_impl(const fs::path& dest, const persist_options& opt, b
   if (int err = detail::resolve_dest(dest, d, what)) return detail::fail(ec, what, dest, err);
   if (opt.sync())
     if (int err = detail::sync_fd(fd_)) return detail::fail(ec, "cannot sync the unnamed file", d.dest, err);
+  // Windows (platform::link_open_file: EOPNOTSUPP) cannot give an open file a name.
+  const char* const cannot_name = "cannot link the unnamed file: this system cannot give an open file a name";
   if (opt.no_clobber()) {
     if (int err = detail::link_fd(fd_, d.dest.c_str()))
       return detail::fail(ec,
-                          err == EEXIST  ? "cannot link the unnamed file: the destination exists (no_clobber)"
-                          : err == EXDEV ? "cannot link the unnamed file to another filesystem"
-                                         : "cannot link the unnamed file",
+                          err == EEXIST       ? "cannot link the unnamed file: the destination exists (no_clobber)"
+                          : err == EXDEV      ? "cannot link the unnamed file to another filesystem"
+                          : err == EOPNOTSUPP ? cannot_name
+                                              : "cannot link the unnamed file",
                           d.dest, err);
   } else {
     // Replacing: a staging name first (linkat never replaces), then one rename over dest.
@@ -64,7 +67,10 @@ void unnamed_file::link_impl(const fs::path& dest, const persist_options& opt, b
       err = detail::link_fd(fd_, staging.c_str());
     }
     if (err)
-      return detail::fail(ec, err == EXDEV ? "cannot link the unnamed file to another filesystem" : "cannot link the unnamed file",
+      return detail::fail(ec,
+                          err == EXDEV        ? "cannot link the unnamed file to another filesystem"
+                          : err == EOPNOTSUPP ? cannot_name
+                                              : "cannot link the unnamed file",
                           d.dest, err);
     if (int rerr = detail::rename_into(detail::platform::no_handle, staging.c_str(), detail::platform::no_handle, d.dest.c_str(), false)) {
       (void)detail::platform::remove_name(detail::platform::no_handle, staging.c_str(), false);

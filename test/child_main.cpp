@@ -44,9 +44,9 @@
 #include <boost/log/utility/setup/console.hpp>
 
 #include <cstdlib>
-// Windows (MinGW): the modes below that are about POSIX signals, fork(2), prctl(2) and unnamed
-// files are not built; the others are the same program (load maps its counters with
-// CreateFileMappingW instead of mmap(2)).
+// Windows (MinGW): the modes below that are about POSIX signals, fork(2) and prctl(2) are not
+// built; the others are the same program (load maps its counters with CreateFileMappingW instead of
+// mmap(2)).
 #include "system_headers.hpp"
 #include <type_traits>
 #include <cstring>
@@ -435,18 +435,15 @@ int atomic_hold(const fs::path& root, const fs::path& dest, const fs::path& read
   hang();
 }
 
-#ifndef _WIN32
 int unnamed_hold(const fs::path& root, const fs::path& ready) {
   tfm::temp_file_manager m("unnamed_", root);
   tfm::unnamed_file f = m.create_unnamed_file();
   const std::string mib(1 << 20, 'u');
-  if (::write(f.native_handle(), mib.data(), mib.size()) != ssize_t(mib.size())) return 3;
+  if (write_native(f.native_handle(), mib.data(), mib.size()) != static_cast<long long>(mib.size())) return 3;
   std::ofstream(ready.string() + ".tmp") << "ready\n";
   fs::rename(ready.string() + ".tmp", ready);
   hang();
 }
-
-#endif  // !_WIN32
 
 int hold_in(const fs::path& root, const fs::path& dir, const fs::path& ready) {
   tfm::temp_file_manager m("held_", root);
@@ -505,9 +502,7 @@ int main(int argc, char** argv) {
   if (argc >= 5 && std::strcmp(argv[1], "signal-threads") == 0) return signal_threads(argv[2], argv[3], argv[4]);
 #endif
   if (argc >= 5 && std::strcmp(argv[1], "hold-in") == 0) return hold_in(argv[2], argv[3], argv[4]);
-#ifndef _WIN32
   if (argc >= 4 && std::strcmp(argv[1], "unnamed") == 0) return unnamed_hold(argv[2], argv[3]);
-#endif
   if (argc >= 5 && std::strcmp(argv[1], "atomic") == 0) return atomic_hold(argv[2], argv[3], argv[4]);
   if (argc >= 5 && std::strcmp(argv[1], "atomic-reuse") == 0) return atomic_hold(argv[2], argv[3], argv[4], true);
   if (argc >= 5 && std::strcmp(argv[1], "load") == 0) return load(argv[2], std::atoi(argv[3]), argv[4]);

@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(the_root_given_as_the_directory_is_the_root) {
 }
 
 BOOST_AUTO_TEST_CASE(unnamed_files_in_another_directory,
-                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files}) * boost::unit_test::precondition(skip_on_windows{"no unnamed files on Windows (create_unnamed_file fails with EOPNOTSUPP there)"})) {
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files}) * boost::unit_test::precondition(skip_on_windows{"links the unnamed file: Win32 cannot give an open file a name (link_to is EOPNOTSUPP there, test_unnamed)"})) {
   scratch s;
   tfm::temp_file_manager m("d_", s.dir / "root");
   const fs::path out = s.dir / "out";

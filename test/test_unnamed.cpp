@@ -4,26 +4,29 @@
 // handle closes or the process is SIGKILLed; link_to() gives one a name (replacing, or no-clobber),
 // on its own filesystem only.
 #define BOOST_TEST_MODULE test_unnamed
-#include "support.hpp"
+#include "support_native.hpp"
 
 #include <boost_tempfm/registry.hpp>
 #include <boost_tempfm/temp_file_manager.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 
 using namespace tempfm_test;
 namespace tfm = boost_tempfm;
 
 namespace {
 
-nlink_t links_of(int fd) {
-  struct stat st;
-  BOOST_REQUIRE(::fstat(fd, &st) == 0);
-  return st.st_nlink;
-}
+// Windows cannot give an open file a name: link_to is EOPNOTSUPP there (link_to_on_windows_...).
+constexpr const char* no_link_on_windows =
+    "link_to: Win32 cannot give an open file a name (EOPNOTSUPP there, checked by link_to_on_windows_is_eopnotsupp_naming_the_destination)";
+
+struct windows_only {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result r(on_windows);
+    if (!on_windows) r.message() << "what Windows gives in place of linkat";
+    return r;
+  }
+};
 
 }  // namespace
 
@@ -33,37 +36,81 @@ BOOST_AUTO_TEST_CASE(an_unnamed_file_has_no_name_and_no_entry,
   tfm::temp_file_manager m("u_", s.dir / "root");
   tfm::unnamed_file f = m.create_unnamed_file();
   BOOST_REQUIRE(f.is_open());
-  const int fd = f.native_handle();
-  BOOST_TEST((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
-  BOOST_TEST((::fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR);
-  BOOST_TEST(links_of(fd) == 0u);
+  const native fd = f.native_handle();
+  BOOST_TEST(!inheritable(fd));
+  BOOST_TEST(opened_read_write(fd));
   BOOST_TEST(f.path().empty());
-  BOOST_REQUIRE(::write(fd, "scratch", 7) == 7);
+  BOOST_REQUIRE(write_native(fd, "scratch", 7) == 7);
   char buf[8] = {};
-  BOOST_TEST(::pread(fd, buf, 7, 0) == 7);
+  BOOST_TEST(read_native_at(fd, buf, 7, 0) == 7);
   BOOST_TEST(std::string(buf) == "scratch");
-  BOOST_TEST(listing(m.root()).empty());
+  // Linux: no name at all. Windows: a random name, deleted with the last handle
+  // (FILE_FLAG_DELETE_ON_CLOSE), which nothing else can open meanwhile.
+  BOOST_TEST(listing(m.root()).size() == (on_windows ? 1u : 0u));
   BOOST_TEST(tfm::list_entries(m.root()).empty());
   BOOST_TEST(m.tracked_count() == 0u);
+#ifndef _WIN32
+  BOOST_TEST(link_count(fd) == 0u);
   struct stat st;
   BOOST_REQUIRE(::fstat(fd, &st) == 0);
   BOOST_TEST((st.st_mode & 07777) == 0600u);
+#else
+  for (const std::string& name : listing(m.root()))
+    BOOST_TEST(read_file(m.root() / name).empty(), name << " can be opened by another opener");
+#endif
   tfm::unnamed_file g = std::move(f);
   BOOST_TEST(!f.is_open());
   BOOST_TEST(g.native_handle() == fd);
 }
 
-BOOST_AUTO_TEST_CASE(linked_it_becomes_an_ordinary_file,
+BOOST_AUTO_TEST_CASE(nothing_is_left_after_close,
                      *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
+  scratch s;
+  tfm::temp_file_manager m("u_", s.dir / "root");
+  {
+    tfm::unnamed_file f = m.create_unnamed_file();
+    BOOST_REQUIRE(write_native(f.native_handle(), "scratch", 7) == 7);
+    tfm::unnamed_file g = m.create_unnamed_file(tfm::create_options().directory(s.dir));
+    g.close();
+    BOOST_TEST(!g.is_open());
+  }  // f closed by its destructor
+  BOOST_TEST(listing(m.root()).empty());
+  BOOST_TEST(listing(s.dir) == std::set<std::string>{"root"});
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+  BOOST_TEST(tfm::sweep(m.root()).removed.empty());
+}
+
+BOOST_AUTO_TEST_CASE(link_to_on_windows_is_eopnotsupp_naming_the_destination,
+                     *boost::unit_test::precondition(windows_only{})) {
+  scratch s;
+  tfm::temp_file_manager m("u_", s.dir / "root");
+  const fs::path dest = s.dir / "out.txt";
+  tfm::unnamed_file f = m.create_unnamed_file();
+  BOOST_REQUIRE(write_native(f.native_handle(), "new", 3) == 3);
+  for (const tfm::persist_options& o : {tfm::persist_options(), tfm::persist_options().no_clobber()})
+    expect_error([&] { f.link_to(dest, o); }, EOPNOTSUPP, "this system cannot give an open file a name", dest);
+  boost::system::error_code ec;
+  f.link_to(dest, ec);
+  BOOST_TEST(ec == boost::system::errc::operation_not_supported);
+  BOOST_TEST(f.is_open());  // still the scratch file it was
+  BOOST_TEST(f.path().empty());
+  BOOST_TEST(listing(s.dir) == std::set<std::string>{"root"});  // no staging name left
+  f.close();
+  BOOST_TEST(listing(m.root()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(linked_it_becomes_an_ordinary_file,
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files}) *
+                         boost::unit_test::precondition(skip_on_windows{no_link_on_windows})) {
   scratch s;
   tfm::temp_file_manager m("u_", s.dir / "root");
   fs::path dest = s.dir / "root" / "kept.bin";
   {
     tfm::unnamed_file f = m.create_unnamed_file(tfm::create_options().mode(0640));
-    BOOST_REQUIRE(::write(f.native_handle(), "result", 6) == 6);
+    BOOST_REQUIRE(write_native(f.native_handle(), "result", 6) == 6);
     f.link_to(dest);
     BOOST_TEST(f.path() == dest);
-    BOOST_TEST(links_of(f.native_handle()) == 1u);
+    BOOST_TEST(link_count(f.native_handle()) == 1u);
   }  // closing keeps the named file
   BOOST_TEST(read_file(dest) == "result");
   BOOST_TEST(mode_of(dest) == 0640u);
@@ -74,13 +121,14 @@ BOOST_AUTO_TEST_CASE(linked_it_becomes_an_ordinary_file,
 }
 
 BOOST_AUTO_TEST_CASE(link_to_replaces_or_refuses_as_asked,
-                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files})) {
+                     *boost::unit_test::precondition(linux_backend_only{no_unnamed_files}) *
+                         boost::unit_test::precondition(skip_on_windows{no_link_on_windows})) {
   scratch s;
   tfm::temp_file_manager m("u_", s.dir / "root");
   const fs::path dest = s.dir / "root" / "out.txt";
   write_file(dest, "old");
   tfm::unnamed_file f = m.create_unnamed_file();
-  BOOST_REQUIRE(::write(f.native_handle(), "new", 3) == 3);
+  BOOST_REQUIRE(write_native(f.native_handle(), "new", 3) == 3);
   try {
     f.link_to(dest, tfm::persist_options().no_clobber());
     BOOST_FAIL("no_clobber must refuse");
@@ -89,14 +137,14 @@ BOOST_AUTO_TEST_CASE(link_to_replaces_or_refuses_as_asked,
     BOOST_TEST(e.path1() == dest);
   }
   BOOST_TEST(read_file(dest) == "old");
-  BOOST_TEST(links_of(f.native_handle()) == 0u);
+  BOOST_TEST(link_count(f.native_handle()) == 0u);
   boost::system::error_code ec;
   f.link_to(dest, ec);  // replacing is the default
   BOOST_TEST(!ec);
   BOOST_TEST(read_file(dest) == "new");
   f.link_to(s.dir / "root" / "second.txt", tfm::persist_options().no_clobber().sync(false), ec);  // another name
   BOOST_TEST(!ec);
-  BOOST_TEST(links_of(f.native_handle()) == 2u);
+  BOOST_TEST(link_count(f.native_handle()) == 2u);
   BOOST_TEST(listing(m.root()) == (std::set<std::string>{"out.txt", "second.txt"}));
   f.link_to(dest, tfm::persist_options().copy_across_filesystems(), ec);
   BOOST_TEST(ec.value() == EINVAL);
@@ -123,8 +171,8 @@ BOOST_AUTO_TEST_CASE(nothing_is_left_after_sigkill,
   fs::create_directories(root);
   const pid_t pid = spawn(child_program(), {"unnamed", root.string(), (s.dir / "ready").string()});
   BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
-  ::kill(pid, SIGKILL);
-  wait_for(pid);
+  kill_hard(pid);  // SIGKILL; TerminateProcess on Windows
+  BOOST_TEST(killed_hard(wait_for(pid)));
   BOOST_TEST(listing(root).empty());
   BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
   BOOST_TEST(tfm::sweep(fs::canonical(root)).removed.empty());  // nothing for a sweep either
@@ -132,10 +180,11 @@ BOOST_AUTO_TEST_CASE(nothing_is_left_after_sigkill,
 
 BOOST_AUTO_TEST_CASE(link_to_another_filesystem_is_exdev_naming_the_destination,
                      *boost::unit_test::precondition(linux_backend_only{no_unnamed_files}) *
+                         boost::unit_test::precondition(skip_on_windows{no_link_on_windows}) *
                          boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
                        struct stat a, b;
-                       return ::stat("/dev/shm", &a) == 0 && ::stat(fs::temp_directory_path().c_str(), &b) == 0 &&
-                              a.st_dev != b.st_dev;
+                       return !on_windows && ::stat("/dev/shm", &a) == 0 &&
+                              ::stat(fs::temp_directory_path().string().c_str(), &b) == 0 && a.st_dev != b.st_dev;
                      })) {
   const fs::path shm = fs::path("/dev/shm") / fs::unique_path("tempfm-test-%%%%%%%%%%%%");
   scratch disk;

@@ -442,10 +442,6 @@ int rename_no_replace(handle src_dir, const path_char* src, handle dst_dir, cons
   return move(src_dir, src, dst_dir, dst, 0);
 }
 
-int link_open_file(handle, const path_char*) noexcept { return EOPNOTSUPP; }  // Win32 cannot name an open file
-
-int open_unnamed(handle, unsigned, handle&) noexcept { return EOPNOTSUPP; }  // see doc/design.md
-
 int copy_in_kernel(handle, handle, std::uint64_t& copied) noexcept {
   copied = 0;
   return EOPNOTSUPP;
