@@ -135,7 +135,8 @@ windows_b2() {
   # shellcheck disable=SC2086
   BOOST_TEMPFM_MINGW_BOOST=$boost TEMPFM_LOAD_SECONDS=5 "${b2[@]}" $B2_WINE_TESTS || return 1
   echo "--- b2: every other test suite built, not run (testing.execute=off)"
-  BOOST_TEMPFM_MINGW_BOOST=$boost "${b2[@]}" testing.execute=off test || return 1
+  # b2 still says **passed** for each test it did not run: those lines go.
+  BOOST_TEMPFM_MINGW_BOOST=$boost "${b2[@]}" testing.execute=off test | sed '/^\*\*passed\*\* /d' || return 1
   local ws=/usr/lib/wine/wineserver
   [ -x "$ws" ] || ws=$(command -v wineserver || true)
   [ -z "$ws" ] || { WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -k 2>/dev/null; WINEPREFIX=$BOOST_TEMPFM_WINEPREFIX "$ws" -w; } || true
