@@ -11,7 +11,15 @@
   (BOOST_TEMPFM_VERSION_MAJOR * 10000 + BOOST_TEMPFM_VERSION_MINOR * 100 + BOOST_TEMPFM_VERSION_PATCH)
 
 // The shared library is built with -fvisibility=hidden; BOOST_TEMPFM_DECL marks the public ABI.
-#if defined(__GNUC__) || defined(__clang__)
+// On Windows the DLL (b2 link=shared: boost_tempfm.dll) exports it, and its users import it:
+// BOOST_TEMPFM_DYN_LINK, a usage requirement of the DLL, with BOOST_TEMPFM_SOURCE while building it.
+#if defined(_WIN32) && defined(BOOST_TEMPFM_DYN_LINK)
+#ifdef BOOST_TEMPFM_SOURCE
+#define BOOST_TEMPFM_DECL __declspec(dllexport)
+#else
+#define BOOST_TEMPFM_DECL __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
 #define BOOST_TEMPFM_DECL __attribute__((visibility("default")))
 #else
 #define BOOST_TEMPFM_DECL
