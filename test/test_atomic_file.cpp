@@ -12,6 +12,7 @@
 #include <boost_tempfm/temp_file_stream.hpp>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -384,15 +385,16 @@ BOOST_AUTO_TEST_CASE(the_next_save_to_a_destination_reuses_the_last_committed_st
     f.commit();
   }
   {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    BOOST_TEST(f.path() == first);  // the name was free again: renamed away
+    std::optional<tfm::atomic_file> f(m.create_atomic_file(dest));
+    BOOST_TEST(f->path() == first);  // the name was free again: renamed away
     // A second save to the same destination at the same time cannot have it: a random name.
     tfm::atomic_file g = m.create_atomic_file(dest);
     BOOST_TEST(g.path() != first);
     BOOST_TEST(g.path().parent_path() == out);
     BOOST_TEST(tfm::list_entries(m.root()).size() == 2u);  // both registered
-    write_fd(f.native_handle(), "f");
-    f.commit();
+    write_fd(f->native_handle(), "f");
+    f->commit();
+    f.reset();  // its handle closed: Windows cannot replace a file that is open (doc/design.md)
     last = g.path();
     write_fd(g.native_handle(), "g");
     g.commit();  // remembered last: replaces first
@@ -461,7 +463,10 @@ BOOST_AUTO_TEST_CASE(a_remembered_name_someone_took_or_planted_a_symlink_at_is_l
   BOOST_TEST(tfm::list_entries(m.root()).empty());
 }
 
-BOOST_AUTO_TEST_CASE(threads_saving_to_one_destination_never_share_a_staging_name) {
+BOOST_AUTO_TEST_CASE(threads_saving_to_one_destination_never_share_a_staging_name,
+                     *boost::unit_test::precondition(skip_on_windows{
+                         "a commit replacing a destination that another thread's committed handle still holds "
+                         "open fails there (EACCES: no POSIX-semantics rename yet, doc/design.md)"})) {
   scratch s;
   tfm::temp_file_manager m("a_", s.dir / "root");
   const fs::path out = s.dir / "out";
