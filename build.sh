@@ -69,7 +69,7 @@ windows_tests() {
     -DBOOST_TEMPFM_INSTALL=OFF -DBOOST_TEMPFM_BUILD_EXAMPLES=OFF -DBOOST_TEMPFM_BUILD_BENCH=OFF
   log=$OUT/mingw.ctest.log
   local rc=0
-  (cd "$dir" && TEMPFM_LOAD_SECONDS=5 ctest -j "$JOBS" --timeout 300 --output-on-failure) 2>&1 | tee "$log" || rc=$?
+  (cd "$dir" && TEMPFM_LOAD_SECONDS=5 ctest -j "$JOBS" --output-on-failure) 2>&1 | tee "$log" || rc=$?
   # wine-run keeps the prefix's wineserver a few seconds after the last program: stop it now.
   local ws=/usr/lib/wine/wineserver
   [ -x "$ws" ] || ws=$(command -v wineserver || true)
