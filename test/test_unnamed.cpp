@@ -20,14 +20,6 @@ namespace {
 constexpr const char* no_link_on_windows =
     "link_to: Win32 cannot give an open file a name (EOPNOTSUPP there, checked by link_to_on_windows_is_eopnotsupp_naming_the_destination)";
 
-struct windows_only {
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    boost::test_tools::assertion_result r(on_windows);
-    if (!on_windows) r.message() << "what Windows gives in place of linkat";
-    return r;
-  }
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(an_unnamed_file_has_no_name_and_no_entry,
@@ -81,7 +73,7 @@ BOOST_AUTO_TEST_CASE(nothing_is_left_after_close,
 }
 
 BOOST_AUTO_TEST_CASE(link_to_on_windows_is_eopnotsupp_naming_the_destination,
-                     *boost::unit_test::precondition(windows_only{})) {
+                     *boost::unit_test::precondition(windows_only{"what Windows gives in place of linkat"})) {
   scratch s;
   tfm::temp_file_manager m("u_", s.dir / "root");
   const fs::path dest = s.dir / "out.txt";
