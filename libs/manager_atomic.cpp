@@ -40,7 +40,7 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
   const bool default_name = !opt.prefix() && opt.suffix().empty() && opt.random_length() == detail::random_digits &&
                             (!opt.mode() || (*opt.mode() & ~0777u) == 0);  // spec_of cannot fail then
   detail::dest_path d;
-  fs::path reused;
+  detail::manager_state::staging reused;
   if (default_name && state_->take_staging(destination, reused)) {
     d.dest = destination;
   } else {
@@ -61,7 +61,7 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     spec.mode = st.mode & 0777u;
   else if (!opt.mode())
     spec.umask_mode = true;
-  if (!reused.empty()) {
+  if (!reused.name.empty()) {
     try {
       detail::manager_state::made m;
       if (state_->create_at(reused, spec, m))

@@ -31,8 +31,22 @@ registry_mark mark_of(const registry& r, const registry_ref& ref) noexcept { ret
 class registering_observer : public create_observer {
  public:
   registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
+  // parked: an entry of this very path parked for it (take_staging), revived instead of adding one
+  // (given back if it cannot be). Used or given back at the latest by the destructor.
+  registering_observer(registry& r, entry_type kind, registry_ref parked) : r_(r), kind_(kind), parked_(parked) {}
+  ~registering_observer() {
+    if (parked_.slot) r_.unpark(parked_);
+  }
   void before_create(const boost::filesystem::path& p) override {
-    ref = r_.add(platform::path_bytes(p), kind_, format::flag_created);
+    const std::string& bytes = platform::path_bytes(p);
+    if (parked_.slot) {
+      const registry_ref parked = std::exchange(parked_, registry_ref{});
+      if (r_.revive(parked, bytes))
+        ref = parked;
+      else
+        r_.unpark(parked);
+    }
+    if (!ref.slot) ref = r_.add(bytes, kind_, format::flag_created);
     publish(p);
   }
   void after_create(const boost::filesystem::path& p, platform::handle) override { settle_window(p); }
@@ -71,6 +85,7 @@ class registering_observer : public create_observer {
 
   registry& r_;
   entry_type kind_;
+  registry_ref parked_;
   creation_window window_;
 };
 
@@ -96,6 +111,8 @@ manager_state::manager_state(std::string prefix, boost::filesystem::path root, s
 
 manager_state::~manager_state() {
   unregister_state(this);
+  for (const staging_slot& s : staging_)
+    if (s.parked.slot && s.owner == self_pid()) registry_->unpark(s.parked);
   // Entries still tracked (failed removals) stay published for the handler, by path only: the
   // registry may be unmapped once this state is gone.
   for (entry& e : slab_)
@@ -209,25 +226,28 @@ manager_state::made manager_state::create_in(const boost::filesystem::path& dir,
                        obs.sig, true, reusable);
 }
 
-bool manager_state::take_staging(const boost::filesystem::path& dest, boost::filesystem::path& out) noexcept {
+bool manager_state::take_staging(const boost::filesystem::path& dest, staging& out) noexcept {
   const std::uint32_t self = self_pid();
   std::lock_guard<std::mutex> g(mu_);
   for (staging_slot& s : staging_)
     if (!s.staging.empty() && s.owner == self && s.dest.native() == dest.native()) {
-      out.swap(s.staging);  // taken: the slot is empty until the next commit to dest
+      out.name.swap(s.staging);  // taken: the slot is empty until the next commit to dest
+      out.parked = std::exchange(s.parked, registry_ref{});
+      out.from = registry_.get();
       return true;
     }
   return false;
 }
 
-bool manager_state::create_at(boost::filesystem::path& p, const create_spec& spec, made& out) {
+bool manager_state::create_at(staging& s, const create_spec& spec, made& out) {
+  // Registered before it exists, exactly as a random name is (the parked entry revived): a process
+  // killed after the create leaves an orphan the sweep removes. A name that cannot be made is
+  // unregistered at once.
+  registering_observer obs(*registry_, spec.kind, std::exchange(s.parked, registry_ref{}));
   if (signal_cleanup_running())
-    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", p, ECANCELED);
-  // Registered before it exists, exactly as a random name is: a process killed after the create
-  // leaves an orphan the sweep removes. A name that cannot be made is unregistered at once.
-  registering_observer obs(*registry_, spec.kind);
+    throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", s.name, ECANCELED);
   created c;
-  if (create_named(p, spec, &obs, c) != 0) return false;
+  if (create_named(s.name, spec, &obs, c) != 0) return false;
   out = track_created(std::move(c), spec.kind, obs.ref, obs.sig, true, true);
   return true;
 }
@@ -258,10 +278,11 @@ bool manager_state::hold(std::uint64_t id) noexcept {
 }
 
 void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem::path* remember_for,
-                           boost::filesystem::path* staging) noexcept {
+                           boost::filesystem::path* name) noexcept {
   const std::uint32_t index = static_cast<std::uint32_t>(id);
   signal_node* sig;
-  registry_ref ref;
+  registry_ref ref, evicted;
+  bool parked;
   {
     std::lock_guard<std::mutex> g(mu_);
     if (index >= slab_.size()) return;
@@ -273,7 +294,8 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
     }
     sig = e.sig;
     ref = e.ref;
-    if (e.reusable && remember_for && staging) {
+    parked = false;
+    if (e.reusable && remember_for && name) {
       // Renamed away: the name is free again. Kept for the next save to the same destination.
       staging_slot* slot = nullptr;
       for (staging_slot& s : staging_)
@@ -289,14 +311,23 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
         }
       }
       if (slot) {
-        slot->staging.swap(*staging);
+        slot->staging.swap(*name);
+        // What the slot held (a name this save did not reuse, or another destination's) is
+        // forgotten: its parked entry is given back below.
+        evicted = std::exchange(slot->parked, ref);
+        if (slot->owner != self_pid()) evicted = registry_ref{};  // the parent's, after fork
         slot->owner = self_pid();
+        parked = true;
       }
     }
     release(index);
   }
   signal_detach(sig);
-  registry_->remove(ref);
+  if (parked)
+    registry_->park(ref);
+  else
+    registry_->remove(ref);
+  if (evicted.slot) registry_->unpark(evicted);
 }
 
 bool manager_state::tracks(std::uint64_t id) const noexcept {

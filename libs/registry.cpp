@@ -273,6 +273,27 @@ registry_ref registry::add_entry(const entry_data& e, std::string_view stored) {
 
 void registry::remove(const registry_ref& ref) noexcept { remove_all(&ref, 1); }
 
+void registry::park(const registry_ref& ref) noexcept {
+  std::uint32_t freed[max_chain];
+  if (ref.slot != 0) (void)free_entry(mapped_view(), ref.slot, freed);
+}
+
+std::uint64_t registry::revive(const registry_ref& ref, const std::string& abs_path) noexcept {
+  if (ref.slot == 0 || ref.slot >= mapped_view().slots()) return 0;
+  const std::uint32_t live =
+      format::revive_entry(mapped_view(), ref.slot, now_ns(), abs_path, platform::path_bytes(root_));
+  return live ? std::uint64_t(ref.slot) << 32 | live : 0;
+}
+
+void registry::unpark(const registry_ref& ref) noexcept {
+  std::lock_guard<std::mutex> g(mu_);
+  if (ref.slot == 0 || !mine(block_of(ref.slot))) return;
+  std::uint32_t chain[max_chain];
+  const std::uint32_t n = format::parked_chain(mapped_view(), ref.slot, chain);
+  for (std::uint32_t k = 0; k < n; ++k)
+    if (mine(block_of(chain[k]))) give_slot(chain[k]);
+}
+
 void registry::remove_all(const std::vector<registry_ref>& refs) noexcept { remove_all(refs.data(), refs.size()); }
 
 void registry::remove_all(const registry_ref* refs, std::size_t count) noexcept {

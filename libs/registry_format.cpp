@@ -169,10 +169,12 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
   s.state.store(next_state(s.state.load(std::memory_order_relaxed), slot_live), std::memory_order_release);
 }
 
-std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) noexcept {
-  entry_slot& s = v.slot(head);
-  // Stable: only this process writes it. The path is gathered on the stack (no allocation).
-  char path[max_path];
+namespace {
+
+// The stored path of this process's entry at head, gathered on the stack (no allocation): stable,
+// only this process writes it. Returns its length.
+std::size_t gather_path(const view& v, std::uint32_t head, char (&path)[max_path]) noexcept {
+  const entry_slot& s = v.slot(head);
   const std::size_t len = std::min<std::size_t>(s.path_len, max_path);
   std::size_t got = std::min<std::size_t>(len, head_path_bytes);
   std::memcpy(path, s.path, got);
@@ -183,10 +185,29 @@ std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity
     got += n;
     next = c.next;
   }
+  return got;
+}
+
+entry_data fields_of(const entry_slot& s) noexcept {
   entry_data e;
   e.type = s.type;
   e.flags = s.flags;
   e.created_ns = s.created_ns;
+  e.id.dev = s.dev;
+  e.id.ino = s.ino;
+  e.id.btime_sec = s.btime_sec;
+  e.id.btime_nsec = s.btime_nsec;
+  e.id.handle = s.handle;
+  return e;
+}
+
+}  // namespace
+
+std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) noexcept {
+  entry_slot& s = v.slot(head);
+  char path[max_path];
+  const std::size_t got = gather_path(v, head, path);
+  entry_data e = fields_of(s);
   e.id = id;
   const std::uint32_t seen = s.state.load(std::memory_order_relaxed);
   s.state.exchange(next_state(seen, slot_free), std::memory_order_acq_rel);
@@ -197,6 +218,43 @@ std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity
   s.handle = id.handle;
   s.checksum = entry_checksum(e, std::string_view(path, got));
   const std::uint32_t live = next_state(next_state(seen, slot_free), slot_live);
+  s.state.store(live, std::memory_order_release);
+  return live;
+}
+
+std::uint32_t parked_chain(const view& v, std::uint32_t head, std::uint32_t* slots) noexcept {
+  const entry_slot& s = v.slot(head);
+  const std::uint32_t n = slots_for(std::min<std::size_t>(s.path_len, max_path));
+  slots[0] = head;
+  std::uint32_t got = 1;
+  for (std::uint32_t next = s.next; got < n && valid_cont(v, head, next); next = v.cont(next).next)
+    slots[got++] = next;
+  return got;
+}
+
+std::uint32_t revive_entry(const view& v, std::uint32_t head, std::int64_t created_ns, std::string_view abs_path,
+                          std::string_view root) noexcept {
+  entry_slot& s = v.slot(head);
+  const std::uint32_t seen = s.state.load(std::memory_order_relaxed);
+  char path[max_path];
+  const std::size_t got = gather_path(v, head, path);
+  // Only a parked file entry that still names abs_path (relative to root, or absolute): slots
+  // that anything else wrote into are not published again.
+  const std::string_view stored(path, got);
+  const bool same = (s.flags & flag_relative)
+                        ? abs_path.size() == root.size() + 1 + got && abs_path.substr(0, root.size()) == root &&
+                              abs_path[root.size()] == '/' && abs_path.substr(root.size() + 1) == stored
+                        : abs_path == stored;
+  if ((seen & 3u) != slot_free || !same || got != s.path_len || s.type != 0 || !(s.flags & flag_created)) return 0;
+  std::uint32_t chain[max_chain];
+  const std::uint32_t n = parked_chain(v, head, chain);
+  for (std::uint32_t k = 1; k < n; ++k) {  // continuations first: the head's store publishes them
+    cont_slot& c = v.cont(chain[k]);
+    c.state.store(next_state(c.state.load(std::memory_order_relaxed), slot_cont), std::memory_order_release);
+  }
+  s.created_ns = created_ns;
+  s.checksum = entry_checksum(fields_of(s), stored);
+  const std::uint32_t live = next_state(seen, slot_live);
   s.state.store(live, std::memory_order_release);
   return live;
 }

@@ -4,6 +4,7 @@
 // committed by rename (or renameat2(RENAME_NOREPLACE)); removed when dropped; and, after a SIGKILL
 // before commit in another process, swept from the registry by name (a random name made O_EXCL: a
 // symlink planted there is unlinked, never followed; a directory planted there is left alone).
+// Reused staging names: test_staging_reuse.
 #define BOOST_TEST_MODULE test_atomic_file
 #include "support.hpp"
 
@@ -11,9 +12,6 @@
 #include <boost_tempfm/temp_file_manager.hpp>
 #include <boost_tempfm/temp_file_stream.hpp>
 
-#include <atomic>
-#include <optional>
-#include <thread>
 #include <vector>
 
 #include <signal.h>
@@ -372,171 +370,3 @@ BOOST_AUTO_TEST_CASE(destinations_spelt_in_any_way_resolve_to_the_same_file) {
 
 // Reused staging names (design.md, "Reused staging names"): the next save to a destination first
 // tries the staging name of the last one committed to it, made O_EXCL like a random one.
-BOOST_AUTO_TEST_CASE(the_next_save_to_a_destination_reuses_the_last_committed_staging_name) {
-  scratch s;
-  tfm::temp_file_manager m("a_", s.dir / "root");
-  const fs::path out = s.dir / "out";
-  fs::create_directories(out);
-  const fs::path dest = out / "r.txt";
-  fs::path first, last;
-  {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    first = f.path();
-    f.commit();
-  }
-  {
-    std::optional<tfm::atomic_file> f(m.create_atomic_file(dest));
-    BOOST_TEST(f->path() == first);  // the name was free again: renamed away
-    // A second save to the same destination at the same time cannot have it: a random name.
-    tfm::atomic_file g = m.create_atomic_file(dest);
-    BOOST_TEST(g.path() != first);
-    BOOST_TEST(g.path().parent_path() == out);
-    BOOST_TEST(tfm::list_entries(m.root()).size() == 2u);  // both registered
-    write_fd(f->native_handle(), "f");
-    f->commit();
-    f.reset();  // its handle closed: Windows cannot replace a file that is open (doc/design.md)
-    last = g.path();
-    write_fd(g.native_handle(), "g");
-    g.commit();  // remembered last: replaces first
-  }
-  // Not with affixes or digits of one's own, not for another destination.
-  for (const tfm::create_options& o : {tfm::create_options().prefix("x."), tfm::create_options().suffix(".part"),
-                                       tfm::create_options().random_length(32)}) {
-    tfm::atomic_file f = m.create_atomic_file(dest, o);
-    BOOST_TEST(f.path() != last);
-    BOOST_TEST(f.path() != first);
-  }  // dropped: removed, and the remembered name is still there
-  {
-    tfm::atomic_file other = m.create_atomic_file(out / "other.txt");
-    BOOST_TEST(other.path().filename().string().rfind(".other.txt.", 0) == 0u);
-    other.commit();
-  }
-  {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    BOOST_TEST(f.path() == last);
-  }  // dropped, not committed: its name is removed and not remembered
-  {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    BOOST_TEST(f.path() != last);
-  }
-  BOOST_TEST(read_file(dest) == "g");
-  BOOST_TEST(listing(out) == (std::set<std::string>{"r.txt", "other.txt"}));
-  BOOST_TEST(tfm::list_entries(m.root()).empty());
-}
-
-BOOST_AUTO_TEST_CASE(a_remembered_name_someone_took_or_planted_a_symlink_at_is_left_alone,
-                     *boost::unit_test::precondition(skip_on_wine{"creates symlinks, which wine 8 does not"})) {
-  scratch s;
-  tfm::temp_file_manager m("a_", s.dir / "root");
-  const fs::path out = s.dir / "out";
-  fs::create_directories(out);
-  const fs::path dest = out / "r.txt";
-  write_file(s.dir / "precious", "keep me");
-  auto save = [&](const std::string& text) {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    const fs::path p = f.path();
-    write_fd(f.native_handle(), text);
-    f.commit();
-    return p;
-  };
-  // A file of someone else's at the remembered name: a random name instead, their file untouched.
-  const fs::path p1 = save("1");
-  write_file(p1, "theirs");
-  const fs::path p2 = save("2");
-  BOOST_TEST(p2 != p1);
-  BOOST_TEST(read_file(p1) == "theirs");
-  // A symlink to a file: not followed, not removed.
-  fs::create_symlink(s.dir / "precious", p2);
-  const fs::path p3 = save("3");
-  BOOST_TEST(p3 != p2);
-  BOOST_TEST(fs::is_symlink(fs::symlink_status(p2)));
-  BOOST_TEST(read_file(s.dir / "precious") == "keep me");
-  // A dangling symlink: its target is not created.
-  fs::create_symlink(s.dir / "nothing-here", p3);
-  const fs::path p4 = save("4");
-  BOOST_TEST(p4 != p3);
-  BOOST_TEST(!exists_nofollow(s.dir / "nothing-here"));
-  BOOST_TEST(fs::is_symlink(fs::symlink_status(p3)));
-  BOOST_TEST(read_file(dest) == "4");
-  BOOST_TEST(listing(out) == (std::set<std::string>{"r.txt", p1.filename().string(), p2.filename().string(),
-                                                    p3.filename().string()}));
-  BOOST_TEST(tfm::list_entries(m.root()).empty());
-}
-
-BOOST_AUTO_TEST_CASE(threads_saving_to_one_destination_never_share_a_staging_name,
-                     *boost::unit_test::precondition(skip_on_windows{
-                         "a commit replacing a destination that another thread's committed handle still holds "
-                         "open fails there (EACCES: no POSIX-semantics rename yet, doc/design.md)"})) {
-  scratch s;
-  tfm::temp_file_manager m("a_", s.dir / "root");
-  const fs::path out = s.dir / "out";
-  fs::create_directories(out);
-  const fs::path dest = out / "shared.txt";
-  constexpr int threads = 4, saves = 300;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> ts;
-  for (int t = 0; t < threads; ++t)
-    ts.emplace_back([&, t] {
-      const std::string text(64, static_cast<char>('a' + t));
-      for (int i = 0; i < saves; ++i) {
-        boost::system::error_code ec;
-        tfm::atomic_file f = m.create_atomic_file(i % 2 ? dest : out / ("own" + std::to_string(t)), ec);
-        if (ec || write_native(f.native_handle(), text.data(), text.size()) != 64) {
-          ++failures;
-          continue;
-        }
-        f.commit(tfm::persist_options().sync(false), ec);
-        if (ec) ++failures;
-      }
-    });
-  for (std::thread& t : ts) t.join();
-  BOOST_TEST(failures.load() == 0);
-  const std::string last = read_file(dest);
-  BOOST_TEST(last.size() == 64u);
-  BOOST_TEST(last == std::string(64, last.at(0)));  // one save's whole content
-  BOOST_TEST(listing(out) == (std::set<std::string>{"shared.txt", "own0", "own1", "own2", "own3"}));
-  BOOST_TEST(tfm::list_entries(m.root()).empty());
-}
-
-BOOST_AUTO_TEST_CASE(a_child_after_fork_does_not_reuse_its_parents_staging_name,
-                     *boost::unit_test::precondition(skip_on_windows{"uses fork(2)"})) {
-  scratch s;
-  tfm::temp_file_manager m("a_", s.dir / "root");
-  const fs::path dest = s.dir / "r.txt";
-  fs::path first;
-  {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    first = f.path();
-    f.commit();
-  }
-  const child_result r = run_forked([&] {
-    tfm::atomic_file f = m.create_atomic_file(dest);
-    return f.path() != first && f.path().parent_path() == s.dir ? 0 : 1;
-  });
-  BOOST_TEST(r.exited_with(0), r.out);
-  tfm::atomic_file f = m.create_atomic_file(dest);
-  BOOST_TEST(f.path() == first);  // still the parent's to reuse
-}
-
-BOOST_AUTO_TEST_CASE(sigkill_during_a_save_at_a_reused_name_leaves_an_orphan_that_the_sweep_removes) {
-  scratch s;
-  const fs::path root = s.dir / "root", out = s.dir / "out";
-  fs::create_directories(root);
-  fs::create_directories(out);
-  const pid_t pid =
-      spawn(child_program(), {"atomic-reuse", root.string(), (out / "video.mkv").string(), (s.dir / "ready").string()});
-  BOOST_REQUIRE(wait_for_file(s.dir / "ready", 60));
-  const std::vector<std::string> lines = read_lines(s.dir / "ready");
-  BOOST_REQUIRE(lines.size() == 2u);
-  const fs::path temp = lines[0];
-  BOOST_TEST(temp == fs::path(lines[1]));  // the committed save's staging name, reused
-  kill_hard(pid);
-  wait_for(pid);
-  BOOST_TEST(read_file(temp) == "partial");
-  const tfm::sweep_report rep = tfm::sweep(fs::canonical(root));
-  BOOST_REQUIRE(rep.removed.size() == 1u);
-  BOOST_TEST(rep.removed[0].path == temp);
-  BOOST_TEST(listing(out) == std::set<std::string>{"video.mkv"});
-  BOOST_TEST(read_file(out / "video.mkv") == "committed");
-  BOOST_TEST(tfm::list_entries(fs::canonical(root)).empty());
-}

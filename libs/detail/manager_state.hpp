@@ -64,13 +64,27 @@ class manager_state {
 
   // Atomic saves reuse their staging name (design.md, "Reused staging names"). take_staging: the
   // name the last committed save to dest (absolute, normalised) of this process had, now free (it
-  // was renamed away), taken out under the lock (no other thread gets it), or false. Only names
-  // made with the default affixes and digits are remembered (create_in's `reusable`).
-  bool take_staging(const boost::filesystem::path& dest, boost::filesystem::path& out) noexcept;
-  // create_in at the one name p (create_named; reusable): false, nothing made and nothing tracked,
-  // when the create failed (p taken by anything, a symlink included, or any other error: the
-  // caller falls back to a random name, which reports a lasting error).
-  bool create_at(boost::filesystem::path& p, const create_spec& spec, made& out);
+  // was renamed away), taken out under the lock (no other thread gets it), with its registry entry,
+  // parked (registry::park), or false. Only names made with the default affixes and digits are
+  // remembered (create_in's `reusable`).
+  struct staging {
+    boost::filesystem::path name;
+    registry_ref parked;
+    registry* from = nullptr;  // parked's registry: given back there unless create_at took it
+    staging() = default;
+    staging(const staging&) = delete;
+    staging& operator=(const staging&) = delete;
+    ~staging() {
+      if (parked.slot) from->unpark(parked);
+    }
+  };
+  bool take_staging(const boost::filesystem::path& dest, staging& out) noexcept;
+  // create_in at the one name s.name (create_named; reusable), its parked entry revived (or, if it
+  // cannot be, a new one added) before the create: false, nothing made and nothing tracked, when
+  // the create failed (the name taken by anything, a symlink included, or any other error: the
+  // caller falls back to a random name, which reports a lasting error). The parked entry is used
+  // or given back in every case.
+  bool create_at(staging& s, const create_spec& spec, made& out);
 
   // Takes entry id out of every other hand (cleanup_all, remove(), exit) while its path is moved
   // away (persist, commit): false if it is not tracked (any more) or not this process's.
@@ -78,9 +92,10 @@ class manager_state {
   // Ends hold(): gone, the entry is forgotten (no removal; out of the registry); else it is tracked
   // again as before.
   // remember_for (gone only): the destination the file was renamed to; a reusable entry's path is
-  // then remembered for the next save to it (swapped out of *staging, which gets an older string).
+  // then remembered for the next save to it (swapped out of *name, which gets an older string),
+  // and its registry entry parked for it instead of removed.
   void settle(std::uint64_t id, bool gone, const boost::filesystem::path* remember_for = nullptr,
-              boost::filesystem::path* staging = nullptr) noexcept;
+              boost::filesystem::path* name = nullptr) noexcept;
 
   // Whether entry id is tracked (live) now: false once released, removed, or removed by
   // remove_all (cleanup_all, the manager's destruction).
@@ -166,6 +181,7 @@ class manager_state {
   struct staging_slot {
     boost::filesystem::path dest;
     boost::filesystem::path staging;  // empty: none (or taken)
+    registry_ref parked;              // staging's registry entry, parked (registry::park)
     std::uint32_t owner = 0;          // pid: a child after fork() never reuses its parent's names
   };
   staging_slot staging_[4];

@@ -183,6 +183,16 @@ void write_entry(const view& v, const std::uint32_t* slots, std::uint32_t n, con
 // between, never read it torn). Returns the new state word.
 std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity& id) noexcept;
 
+// A parked entry: one of this process withdrawn by free_entry whose slots it kept, unchanged, for
+// the same path again (registry::park). parked_chain: its slots, head first (its continuation
+// slots are found by the links left in them); returns how many. revive_entry: publishes it again,
+// created at created_ns (continuations first, then the head with one release store), if it is
+// still a parked file entry naming abs_path (stored relative to root or absolute); returns the
+// head's new state word, or 0 (nothing changed).
+std::uint32_t parked_chain(const view& v, std::uint32_t head, std::uint32_t* slots) noexcept;
+std::uint32_t revive_entry(const view& v, std::uint32_t head, std::int64_t created_ns, std::string_view abs_path,
+                           std::string_view root) noexcept;
+
 // Withdraws the entry at head (and its continuation slots); returns how many slots were freed.
 // Only the slots' writer (the owner, or the adopter of a dead owner's block) calls it.
 std::uint32_t free_entry(const view& v, std::uint32_t head, std::uint32_t* freed);

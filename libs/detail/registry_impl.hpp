@@ -86,6 +86,16 @@ class registry {
   std::uint64_t set_identity(const registry_ref& ref, const format::identity& id) noexcept {
     return std::uint64_t(ref.slot) << 32 | format::rewrite_identity(mapped_view(), ref.slot, id);
   }
+  // Parking, for a path this process makes again and again (an atomic save's staging name): park
+  // withdraws the entry as remove() does but keeps its slots, unchanged, for the same path;
+  // revive publishes it again for abs_path, created now, with no lock and no copy of the path (0,
+  // nothing done, if its slots no longer hold a parked entry of abs_path: unpark it then); unpark
+  // gives the slots back (what remove() does with them). Only the thread that holds the ref calls
+  // park and revive; a parked ref is revived or unparked once (after fork, the child's unpark of
+  // the parent's ref does nothing). revive returns the mark of the entry (see mark_of).
+  void park(const registry_ref& ref) noexcept;
+  std::uint64_t revive(const registry_ref& ref, const std::string& abs_path) noexcept;
+  void unpark(const registry_ref& ref) noexcept;
   // Forgets entries of this process. Never throws; refs that are not this process's are ignored.
   void remove(const registry_ref& ref) noexcept;
   void remove_all(const std::vector<registry_ref>& refs) noexcept;
