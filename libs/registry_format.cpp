@@ -236,16 +236,19 @@ std::uint32_t revive_entry(const view& v, std::uint32_t head, std::int64_t creat
                           std::string_view root) noexcept {
   entry_slot& s = v.slot(head);
   const std::uint32_t seen = s.state.load(std::memory_order_relaxed);
+  // The stored path: in the head slot itself when it fits (no copy), else gathered.
+  const std::size_t len = s.path_len;  // read once: only this process should write it, but check
   char path[max_path];
-  const std::size_t got = gather_path(v, head, path);
+  const bool in_head = len <= head_path_bytes;
+  const std::size_t got = in_head ? len : gather_path(v, head, path);
+  const std::string_view stored(in_head ? s.path : path, got);
   // Only a parked file entry that still names abs_path (relative to root, or absolute): slots
   // that anything else wrote into are not published again.
-  const std::string_view stored(path, got);
   const bool same = (s.flags & flag_relative)
                         ? abs_path.size() == root.size() + 1 + got && abs_path.substr(0, root.size()) == root &&
                               abs_path[root.size()] == '/' && abs_path.substr(root.size() + 1) == stored
                         : abs_path == stored;
-  if ((seen & 3u) != slot_free || !same || got != s.path_len || s.type != 0 || !(s.flags & flag_created)) return 0;
+  if ((seen & 3u) != slot_free || !same || got != len || s.type != 0 || !(s.flags & flag_created)) return 0;
   std::uint32_t chain[max_chain];
   const std::uint32_t n = parked_chain(v, head, chain);
   for (std::uint32_t k = 1; k < n; ++k) {  // continuations first: the head's store publishes them
