@@ -23,6 +23,25 @@ void throw_errno(const std::string& what, const boost::filesystem::path& p1, con
                                             boost::system::error_code(err, platform::errno_category()));
 }
 
+namespace {
+constexpr char prefix[] = "boost_tempfm: ";
+std::string without_prefix(std::string s) {
+  if (s.compare(0, sizeof prefix - 1, prefix) == 0) s.erase(0, sizeof prefix - 1);
+  return s;
+}
+}  // namespace
+
+std::string message_of(const std::exception& e) { return without_prefix(e.what()); }
+
+std::string reason_of(const boost::filesystem::filesystem_error& e) {
+  // system_error keeps what_arg + ": " + the code's text; filesystem_error adds the paths to what().
+  std::string s = without_prefix(e.std::runtime_error::what());
+  const std::string tail = ": " + e.code().what();
+  if (s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0)
+    s.erase(s.size() - tail.size());
+  return s;
+}
+
 }  // namespace detail
 
 namespace {

@@ -67,7 +67,8 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
       if (state_->create_at(reused, spec, m))
         return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
     } catch (const fs::filesystem_error& e) {
-      detail::fail(ec, std::string("cannot start the atomic save (") + e.what() + ")", destination, e.code().value());
+      detail::fail(ec, "cannot start the atomic save: " + detail::reason_of(e), destination, e.path1(),
+                   e.code().value());
       return {};
     }
     // Taken meanwhile (or planted): a random name, next to the destination.
@@ -95,7 +96,7 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
         name_max = detail::name_max_of(d.dir);
         continue;
       }
-      detail::fail(ec, std::string("cannot start the atomic save (") + e.what() + ")", destination, err);
+      detail::fail(ec, "cannot start the atomic save: " + detail::reason_of(e), destination, e.path1(), err);
       return {};
     }
   }

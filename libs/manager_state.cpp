@@ -105,7 +105,7 @@ manager_state::manager_state(std::string prefix, boost::filesystem::path root, s
     o.limit = sweep_at_start == startup_sweep::bounded ? startup_sweep_limit : 0;
     (void)boost_tempfm::sweep(root_, o);
   } catch (const std::exception& e) {
-    log_message(log_level::warning, std::string("boost_tempfm: sweep at start failed: ") + e.what());
+    log_message(log_level::warning, "boost_tempfm: sweep at start failed: " + message_of(e));
   }
 }
 

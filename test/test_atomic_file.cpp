@@ -242,6 +242,26 @@ BOOST_AUTO_TEST_CASE(bad_destinations_and_options_are_refused) {
   BOOST_TEST(listing(s.dir) == std::set<std::string>{"root"});
 }
 
+BOOST_AUTO_TEST_CASE(a_save_that_cannot_start_names_its_temp_file_and_destination_once,
+                     *boost::unit_test::precondition(skip_on_windows{"uses /proc, where no file can be made"})) {
+  scratch s;
+  tfm::temp_file_manager m("a_", s.dir / "root");
+  try {
+    (void)m.create_atomic_file("/proc/tempfm-test.txt");  // the directory exists; nothing can be made in it
+    BOOST_FAIL("expected an error");
+  } catch (const fs::filesystem_error& e) {
+    const std::string what = e.what();
+    BOOST_TEST(e.code().value() == ENOENT);
+    BOOST_TEST(e.path1() == fs::path("/proc/tempfm-test.txt"));
+    BOOST_TEST(e.path2().parent_path() == fs::path("/proc"));
+    BOOST_TEST(e.path2().filename().string().rfind(".tempfm-test.txt.", 0) == 0u, e.path2());
+    BOOST_TEST(what.find("boost_tempfm: cannot start the atomic save: ") == 0u, what);
+    BOOST_TEST(what.find("boost_tempfm", 1) == std::string::npos, what);      // said once
+    BOOST_TEST(what.find(e.code().what()) == what.rfind(e.code().what()), what);  // the reason once
+  }
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+}
+
 BOOST_AUTO_TEST_CASE(sigkill_before_commit_leaves_an_orphan_that_the_sweep_removes) {
   scratch s;
   const fs::path root = s.dir / "root", out = s.dir / "out";

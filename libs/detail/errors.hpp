@@ -11,7 +11,9 @@
 #include <boost/system/system_error.hpp>
 
 #include <cerrno>
+#include <exception>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -31,6 +33,12 @@ namespace detail {
 // `error_code* ec` (Boost.Filesystem's pattern): a failure goes through fail(), which sets *ec and
 // returns when there is one, and throws the named error when there is none. So both overloads
 // report the same failure; the message exists only in the exception.
+// For an error of this library nested in another message: e.what() without the leading
+// "boost_tempfm: ". reason_of: what a filesystem_error says went wrong, without that prefix, the
+// error code's message and the paths (what the thrower gave as `what`).
+std::string message_of(const std::exception& e);
+std::string reason_of(const boost::filesystem::filesystem_error& e);
+
 inline void fail(boost::system::error_code* ec, const std::string& what, const boost::filesystem::path& p, int err) {
   if (!ec) throw_errno(what, p, err);
   ec->assign(err, platform::errno_category());
