@@ -9,6 +9,9 @@
 #include <boost/filesystem/path.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <cstdint>
+#include <memory>
+
 namespace boost_tempfm {
 
 // Atomic save (Qt's QSaveFile, LLVM's TempFile::keep, Rust's persist): a temp file made in the
@@ -30,8 +33,9 @@ namespace boost_tempfm {
 class BOOST_TEMPFM_DECL atomic_file : public temp_file {
  public:
   atomic_file() noexcept = default;
-  // For the manager: destination is absolute and normalised.
-  atomic_file(temp_file f, boost::filesystem::path destination) noexcept;
+  // For the manager (temp_file's, and the destination, absolute and normalised).
+  atomic_file(std::shared_ptr<detail::manager_state> state, boost::filesystem::path p, std::uint64_t id,
+              native_handle_type fd, boost::filesystem::path destination) noexcept;
   atomic_file(atomic_file&& other) noexcept;
   atomic_file& operator=(atomic_file&& other) noexcept;
   ~atomic_file() = default;  // ~temp_file removes the temp file if it was not committed

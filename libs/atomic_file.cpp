@@ -8,8 +8,9 @@
 
 namespace boost_tempfm {
 
-atomic_file::atomic_file(temp_file f, boost::filesystem::path destination) noexcept
-    : temp_file(std::move(f)), dest_(std::move(destination)) {}
+atomic_file::atomic_file(std::shared_ptr<detail::manager_state> state, boost::filesystem::path p, std::uint64_t id,
+                         native_handle_type fd, boost::filesystem::path destination) noexcept
+    : temp_file(std::move(state), std::move(p), id, fd), dest_(std::move(destination)) {}
 
 atomic_file::atomic_file(atomic_file&& other) noexcept
     : temp_file(std::move(other)), dest_(std::move(other.dest_)), committed_(std::exchange(other.committed_, false)) {}

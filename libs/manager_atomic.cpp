@@ -65,7 +65,7 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     try {
       detail::manager_state::made m;
       if (state_->create_at(reused, spec, m))
-        return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
+        return atomic_file(state_, std::move(m.path), m.id, m.fd, std::move(d.dest));
     } catch (const fs::filesystem_error& e) {
       detail::fail(ec, "cannot start the atomic save: " + detail::reason_of(e), destination, e.path1(),
                    e.code().value());
@@ -89,7 +89,7 @@ atomic_file temp_file_manager::create_atomic_impl(const fs::path& destination, c
     try {
       detail::manager_state::made m =
           state_->create_in(d.dir, detail::platform::no_handle, name_max, prefix, suffix, spec, default_name);
-      return atomic_file(temp_file(state_, std::move(m.path), m.id, m.fd), std::move(d.dest));
+      return atomic_file(state_, std::move(m.path), m.id, m.fd, std::move(d.dest));
     } catch (const fs::filesystem_error& e) {
       const int err = e.code().value();
       if (err == ENAMETOOLONG && attempt == 0 && !opt.prefix() && opt.suffix().empty()) {
