@@ -1,10 +1,10 @@
 // Copyright boost_tempfm contributors.
 // Distributed under the Boost Software License, Version 1.0.
 // libFuzzer target: arbitrary bytes as a root's registry. First the format reader on plain memory
-// (header, block owners, every entry slot, path validation, the version-1 reader), then the same
-// bytes as the registry file: opening, listing, adding, removing and a dry-run sweep must never
-// crash nor read out of bounds (built with ASan+UBSan by ./build.sh test); a broken file is
-// repaired or refused with an exception. (Never a real sweep: fuzzed paths must not be removed.)
+// (header, block owners, every entry slot, path validation, parked entries, the version-1 reader),
+// then the same bytes as the registry file: opening, listing, adding, parking and reviving,
+// removing and a dry-run sweep must never crash nor read out of bounds (built with ASan+UBSan by
+// ./build.sh test); a broken file is repaired or refused with an exception. (Never a real sweep: fuzzed paths must not be removed.)
 //   TEMPFM_FUZZ_SEED=FILE fuzz_registry -runs=0   also writes a valid registry to FILE (a seed)
 #include "libs/detail/registry_impl.hpp"
 
@@ -54,6 +54,15 @@ void read_in_memory(const std::uint8_t* data, std::size_t size) {
         if (f::read_entry(v, b * f::block_slots + i, e) == f::read_result::ok)
           (void)f::path_problem(e, root.native(), d::registry_dir_of(root).native());
     }
+    // Parked entries are read back from slots anything may have written into (revived only if
+    // they still name the path): every slot as one.
+    const std::string added = (root / "fuzz-added").string();
+    std::uint32_t chain[f::max_chain];
+    for (std::uint32_t b = 1; b < v.blocks; ++b)
+      for (std::uint32_t i = 1; i < f::block_slots; ++i) {
+        (void)f::parked_chain(v, b * f::block_slots + i, chain);
+        (void)f::revive_entry(v, b * f::block_slots + i, 1, added, root.native());
+      }
   }
   (void)f::read_v1(data, size, root.native());
 }
@@ -89,7 +98,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     auto reg = d::registry::open(root);
     std::vector<d::raw_entry> es = reg->entries();
-    d::registry_ref ref = reg->add((root / "fuzz-added").string(), boost_tempfm::entry_type::file, f::flag_created);
+    const std::string added = (root / "fuzz-added").string();
+    d::registry_ref ref = reg->add(added, boost_tempfm::entry_type::file, f::flag_created);
+    reg->park(ref);
+    if (reg->revive(ref, added) == 0) std::abort();  // its own slots: always revived
     reg->remove(ref);
     boost_tempfm::sweep_options dry;
     dry.dry_run = true;
