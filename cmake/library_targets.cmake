@@ -77,27 +77,25 @@ endfunction()
 
 boost_tempfm_add_objects(boost_tempfm_objects Boost::filesystem Boost::log)
 
-# Link-time optimisation (BOOST_TEMPFM_LTO) in optimised GCC builds without sanitizers: an
-# operation's hot path crosses several sources (doc/benchmarks.md measures what it gives). Fat
-# objects carry ordinary code too, so the static library links with any compiler and linker; only
-# the shared library is linked with LTO. The build types are in a generator expression for the
-# multi-configuration generators.
-if(BOOST_TEMPFM_LTO AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND NOT BOOST_TEMPFM_SANITIZE)
-  set(boost_tempfm_optimised $<OR:$<CONFIG:Release>,$<CONFIG:RelWithDebInfo>,$<CONFIG:MinSizeRel>>)
-  set(boost_tempfm_lto $<${boost_tempfm_optimised}:-flto=auto>)
-  target_compile_options(boost_tempfm_objects PRIVATE ${boost_tempfm_lto} $<${boost_tempfm_optimised}:-ffat-lto-objects>)
-  set(BOOST_TEMPFM_LTO_LINK ${boost_tempfm_lto})
-else()
-  set(BOOST_TEMPFM_LTO_LINK)
-endif()
-
 add_library(boost_tempfm_static STATIC $<TARGET_OBJECTS:boost_tempfm_objects>)
 set_target_properties(boost_tempfm_static PROPERTIES OUTPUT_NAME boost_tempfm)
 boost_tempfm_usage(boost_tempfm_static)
 
 if(BOOST_TEMPFM_BOOST_IS_SHARED)
-  add_library(boost_tempfm SHARED $<TARGET_OBJECTS:boost_tempfm_objects>)
-  target_link_options(boost_tempfm PRIVATE ${BOOST_TEMPFM_LTO_LINK})
+  # Link-time optimisation of the shared library (BOOST_TEMPFM_LTO) in Release builds with GCC and
+  # no sanitizer: an operation's hot path crosses several sources (doc/benchmarks.md measures what
+  # it gives). Its objects are compiled apart for it, so that the static library holds ordinary
+  # objects only (no compiler's intermediate code in an archive others link).
+  if(BOOST_TEMPFM_LTO AND CMAKE_BUILD_TYPE STREQUAL "Release" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
+     AND NOT BOOST_TEMPFM_SANITIZE AND NOT WIN32)
+    boost_tempfm_add_objects(boost_tempfm_lto_objects Boost::filesystem Boost::log)
+    target_compile_options(boost_tempfm_lto_objects PRIVATE -flto=auto)
+    add_library(boost_tempfm SHARED $<TARGET_OBJECTS:boost_tempfm_lto_objects>)
+    target_link_options(boost_tempfm PRIVATE -flto=auto)
+    message(STATUS "boost_tempfm: the shared library is linked with link-time optimisation")
+  else()
+    add_library(boost_tempfm SHARED $<TARGET_OBJECTS:boost_tempfm_objects>)
+  endif()
   # Before 1.0 every minor version may change the ABI: the soname carries it (libboost_tempfm.so.0.3).
   set_target_properties(boost_tempfm PROPERTIES VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
