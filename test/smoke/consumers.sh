@@ -3,8 +3,9 @@
 #   test/smoke/consumers.sh BUILD OUT
 # BUILD is a configured and built top-level CMake tree; OUT a scratch directory. Checks: the
 # installed prefix (the tool starts from there; find_package with versions; a fully static
-# program; pkg-config), add_subdirectory (the library alone), a b2 use-project (shared, static,
-# fully static), and the configure options (default build type, tools off with tests on).
+# program; pkg-config), add_subdirectory (the library alone, Release: its shared library with LTO),
+# a b2 use-project (shared, static, fully static), and the configure options (default build type,
+# tools off with tests on).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$1
@@ -54,8 +55,9 @@ g++ -std=c++17 -o "$OUT/smoke_pc" "$SRC/test/smoke/main.cpp" $(pkg-config --cfla
 LD_LIBRARY_PATH=$libdir "$OUT/smoke_pc"
 unset PKG_CONFIG_PATH
 
-echo "--- add_subdirectory (the library alone)"
-cmake -S "$SRC/test/smoke/add_subdirectory" -B "$OUT/smoke_sub" >/dev/null
+echo "--- add_subdirectory (the library alone), Release: the shared library with link-time optimisation"
+cmake -S "$SRC/test/smoke/add_subdirectory" -B "$OUT/smoke_sub" -DCMAKE_BUILD_TYPE=Release >"$OUT/smoke_sub.log"
+grep -q "shared library is linked with link-time optimisation" "$OUT/smoke_sub.log" || fail "Release is not built with LTO"
 cmake --build "$OUT/smoke_sub" -j "$JOBS" >/dev/null
 "$OUT/smoke_sub/smoke"
 "$OUT/smoke_sub/smoke_static"
