@@ -194,7 +194,7 @@ run_tests() {
   stage "ThreadSanitizer (the threaded tests)"
   cmake_build "$OUT/tsan" -DCMAKE_BUILD_TYPE=Debug -DBOOST_TEMPFM_SANITIZE=thread -DBOOST_TEMPFM_INSTALL=OFF
   (cd "$OUT/tsan" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    ctest -j "$JOBS" --output-on-failure -R 'test_threads|test_fork|test_signal_threads')
+    ctest -j "$JOBS" --output-on-failure -R 'test_threads|test_fork|test_signal_threads|test_staging_reuse')
   ok "tsan"
 
   # Last: while the Windows port is under way, every Linux stage has run (and said so) before it.

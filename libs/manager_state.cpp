@@ -311,6 +311,9 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
         }
       }
       if (slot) {
+        // Parked before the slot shows it: another thread may take the name (and revive the
+        // entry) as soon as the lock is given back. (park takes no lock: one exchange.)
+        registry_->park(ref);
         slot->staging.swap(*name);
         // What the slot held (a name this save did not reuse, or another destination's) is
         // forgotten: its parked entry is given back below.
@@ -323,10 +326,7 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
     release(index);
   }
   signal_detach(sig);
-  if (parked)
-    registry_->park(ref);
-  else
-    registry_->remove(ref);
+  if (!parked) registry_->remove(ref);
   if (evicted.slot) registry_->unpark(evicted);
 }
 
