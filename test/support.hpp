@@ -589,6 +589,17 @@ inline void nap() { std::this_thread::sleep_for(std::chrono::milliseconds(5)); }
 #endif
 
 #ifndef _WIN32
+// The POSIX semaphore of a root as version 0.1 named it (and migrate_v1 removes it):
+// /dev/shm/sem.tempfm-<uid>-<FNV-1a 64 of the canonical path> (doc/design.md).
+inline fs::path legacy_semaphore(const fs::path& canonical_root) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : canonical_root.native()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "sem.tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
+                static_cast<unsigned long long>(h));
+  return fs::path("/dev/shm") / buf;
+}
+
 // Runs the helper with args (exec in a real new process), with extra environment variables;
 // captures stdout and stderr separately.
 struct exec_result {

@@ -44,16 +44,6 @@ std::string refusal(F make) {
   return "";
 }
 
-// The semaphore name of a root: tempfm-<uid>-<FNV-1a 64 of the canonical path> (doc/design.md).
-std::string sem_name(const fs::path& canonical_root) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : canonical_root.native()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "tempfm-%u-%016llx", static_cast<unsigned>(::geteuid()),
-                static_cast<unsigned long long>(h));
-  return buf;
-}
-
 struct env_tmpdir {
   std::string old;
   bool had;
@@ -134,7 +124,7 @@ BOOST_AUTO_TEST_CASE(nothing_named_outside_the_root_to_plant, *boost::unit_test:
   const fs::path root = s.dir / "root";
   fs::create_directories(root);
   ::chmod(root.c_str(), 0700);
-  const fs::path sem = fs::path("/dev/shm") / ("sem." + sem_name(fs::canonical(root)));
+  const fs::path sem = legacy_semaphore(fs::canonical(root));
   ::unlink(sem.c_str());
   as_attacker([&] {
     // A POSIX semaphore file with value 0 (taken): 32 zero bytes, mode 0666.
