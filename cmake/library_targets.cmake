@@ -82,12 +82,13 @@ set_target_properties(boost_tempfm_static PROPERTIES OUTPUT_NAME boost_tempfm)
 boost_tempfm_usage(boost_tempfm_static)
 
 if(BOOST_TEMPFM_BOOST_IS_SHARED)
-  # Link-time optimisation of the shared library (BOOST_TEMPFM_LTO) in Release builds with GCC and
-  # no sanitizer: an operation's hot path crosses several sources (doc/benchmarks.md measures what
-  # it gives). Its objects are compiled apart for it, so that the static library holds ordinary
-  # objects only (no compiler's intermediate code in an archive others link).
+  # Link-time optimisation of the shared library (BOOST_TEMPFM_LTO) in Release builds with GCC 10
+  # or later (-flto=auto) and no sanitizer: an operation's hot path crosses several sources
+  # (doc/benchmarks.md measures what it gives). Its objects are compiled apart for it, so that the
+  # static library holds ordinary objects only (no compiler's intermediate code in an archive
+  # others link).
   if(BOOST_TEMPFM_LTO AND CMAKE_BUILD_TYPE STREQUAL "Release" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
-     AND NOT BOOST_TEMPFM_SANITIZE AND NOT WIN32)
+     AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 10 AND NOT BOOST_TEMPFM_SANITIZE AND NOT WIN32)
     boost_tempfm_add_objects(boost_tempfm_lto_objects Boost::filesystem Boost::log)
     target_compile_options(boost_tempfm_lto_objects PRIVATE -flto=auto)
     add_library(boost_tempfm SHARED $<TARGET_OBJECTS:boost_tempfm_lto_objects>)

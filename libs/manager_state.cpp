@@ -22,6 +22,16 @@ namespace {
 
 std::uint32_t self_pid() { return current_pid(); }
 
+// This process's random instance (drawn again after fork), or 0 if it cannot be had now (never
+// matched: nothing is remembered or reused then).
+std::uint64_t self_instance() noexcept {
+  try {
+    return current_instance();
+  } catch (...) {
+    return 0;
+  }
+}
+
 registry_mark mark_of(const registry& r, const registry_ref& ref) noexcept { return {r.base(), r.mark_of(ref)}; }
 
 // Registers a name in the registry before create_unique makes it, and unregisters it if it
@@ -33,16 +43,16 @@ class registering_observer : public create_observer {
   registering_observer(registry& r, entry_type kind) : r_(r), kind_(kind) {}
   // parked: an entry of this very path parked for it (take_staging), revived instead of adding one
   // (given back if it cannot be). Used or given back at the latest by the destructor.
-  registering_observer(registry& r, entry_type kind, registry_ref parked) : r_(r), kind_(kind), parked_(parked) {}
+  registering_observer(registry& r, entry_type kind, parked_ref parked) : r_(r), kind_(kind), parked_(parked) {}
   ~registering_observer() {
     if (parked_.slot) r_.unpark(parked_);
   }
   void before_create(const boost::filesystem::path& p) override {
     const std::string& bytes = platform::path_bytes(p);
     if (parked_.slot) {
-      const registry_ref parked = std::exchange(parked_, registry_ref{});
+      const parked_ref parked = std::exchange(parked_, parked_ref{});
       if (r_.revive(parked, bytes))
-        ref = parked;
+        ref = registry_ref{parked.slot};
       else
         r_.unpark(parked);
     }
@@ -85,7 +95,7 @@ class registering_observer : public create_observer {
 
   registry& r_;
   entry_type kind_;
-  registry_ref parked_;
+  parked_ref parked_;
   creation_window window_;
 };
 
@@ -112,7 +122,7 @@ manager_state::manager_state(std::string prefix, boost::filesystem::path root, s
 manager_state::~manager_state() {
   unregister_state(this);
   for (const staging_slot& s : staging_)
-    if (s.parked.slot && s.owner == self_pid()) registry_->unpark(s.parked);
+    if (s.parked.slot && s.owner != 0 && s.owner == self_instance()) registry_->unpark(s.parked);
   // Entries still tracked (failed removals) stay published for the handler, by path only: the
   // registry may be unmapped once this state is gone.
   for (entry& e : slab_)
@@ -227,12 +237,13 @@ manager_state::made manager_state::create_in(const boost::filesystem::path& dir,
 }
 
 bool manager_state::take_staging(const boost::filesystem::path& dest, staging& out) noexcept {
-  const std::uint32_t self = self_pid();
+  const std::uint64_t self = self_instance();
+  if (self == 0) return false;
   std::lock_guard<std::mutex> g(mu_);
   for (staging_slot& s : staging_)
     if (!s.staging.empty() && s.owner == self && s.dest.native() == dest.native()) {
       out.name.swap(s.staging);  // taken: the slot is empty until the next commit to dest
-      out.parked = std::exchange(s.parked, registry_ref{});
+      out.parked = std::exchange(s.parked, parked_ref{});
       out.from = registry_.get();
       return true;
     }
@@ -243,7 +254,7 @@ bool manager_state::create_at(staging& s, const create_spec& spec, made& out) {
   // Registered before it exists, exactly as a random name is (the parked entry revived): a process
   // killed after the create leaves an orphan the sweep removes. A name that cannot be made is
   // unregistered at once.
-  registering_observer obs(*registry_, spec.kind, std::exchange(s.parked, registry_ref{}));
+  registering_observer obs(*registry_, spec.kind, std::exchange(s.parked, parked_ref{}));
   if (signal_cleanup_running())
     throw_errno("cannot create: the process is ending (install_signal_cleanup's handler ran)", s.name, ECANCELED);
   created c;
@@ -280,8 +291,10 @@ bool manager_state::hold(std::uint64_t id) noexcept {
 void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem::path* remember_for,
                            boost::filesystem::path* name) noexcept {
   const std::uint32_t index = static_cast<std::uint32_t>(id);
+  const std::uint64_t self = remember_for && name ? self_instance() : 0;
   signal_node* sig;
-  registry_ref ref, evicted;
+  registry_ref ref;
+  parked_ref evicted;
   bool parked;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -295,7 +308,7 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
     sig = e.sig;
     ref = e.ref;
     parked = false;
-    if (e.reusable && remember_for && name) {
+    if (e.reusable && remember_for && name && self != 0) {
       // Renamed away: the name is free again. Kept for the next save to the same destination.
       staging_slot* slot = nullptr;
       for (staging_slot& s : staging_)
@@ -313,13 +326,13 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
       if (slot) {
         // Parked before the slot shows it: another thread may take the name (and revive the
         // entry) as soon as the lock is given back. (park takes no lock: one exchange.)
-        registry_->park(ref);
+        const parked_ref kept = registry_->park(ref);
         slot->staging.swap(*name);
         // What the slot held (a name this save did not reuse, or another destination's) is
         // forgotten: its parked entry is given back below.
-        evicted = std::exchange(slot->parked, ref);
-        if (slot->owner != self_pid()) evicted = registry_ref{};  // the parent's, after fork
-        slot->owner = self_pid();
+        evicted = std::exchange(slot->parked, kept);
+        if (slot->owner != self) evicted = parked_ref{};  // the parent's, after fork
+        slot->owner = self;
         parked = true;
       }
     }

@@ -271,28 +271,35 @@ registry_ref registry::add_entry(const entry_data& e, std::string_view stored) {
   return registry_ref{slots[0]};
 }
 
-void registry::remove(const registry_ref& ref) noexcept { remove_all(&ref, 1); }
-
-void registry::park(const registry_ref& ref) noexcept {
+parked_ref registry::park(const registry_ref& ref) noexcept {
+  parked_ref p;
+  if (ref.slot == 0) return p;
+  std::lock_guard<std::mutex> g(mu_);  // this process's own listings read its slots under mu_
   std::uint32_t freed[max_chain];
-  if (ref.slot != 0) (void)free_entry(mapped_view(), ref.slot, freed);
-}
-
-std::uint64_t registry::revive(const registry_ref& ref, const std::string& abs_path) noexcept {
-  if (ref.slot == 0 || ref.slot >= mapped_view().slots()) return 0;
-  const std::uint32_t live =
-      format::revive_entry(mapped_view(), ref.slot, now_ns(), abs_path, platform::path_bytes(root_));
-  return live ? std::uint64_t(ref.slot) << 32 | live : 0;
-}
-
-void registry::unpark(const registry_ref& ref) noexcept {
-  std::lock_guard<std::mutex> g(mu_);
-  if (ref.slot == 0 || !mine(block_of(ref.slot))) return;
-  std::uint32_t chain[max_chain];
-  const std::uint32_t n = format::parked_chain(mapped_view(), ref.slot, chain);
+  const std::uint32_t n = free_entry(mapped_view(), ref.slot, freed);
+  p.slot = ref.slot;
   for (std::uint32_t k = 0; k < n; ++k)
-    if (mine(block_of(chain[k]))) give_slot(chain[k]);
+    if (block_of(freed[k]) == block_of(ref.slot)) p.slots |= std::uint64_t(1) << (freed[k] % block_slots);
+  return p;
 }
+
+std::uint64_t registry::revive(const parked_ref& p, const std::string& abs_path) noexcept {
+  if (p.slot == 0 || p.slot >= mapped_view().slots()) return 0;
+  std::lock_guard<std::mutex> g(mu_);
+  const std::uint32_t live =
+      format::revive_entry(mapped_view(), p.slot, p.slots, now_ns(), abs_path, platform::path_bytes(root_));
+  return live ? std::uint64_t(p.slot) << 32 | live : 0;
+}
+
+void registry::unpark(const parked_ref& p) noexcept {
+  std::lock_guard<std::mutex> g(mu_);
+  if (p.slot == 0 || !mine(block_of(p.slot))) return;
+  const std::uint32_t first = block_of(p.slot) * block_slots;
+  for (std::uint32_t i = 1; i < block_slots; ++i)  // slot 0 of a block is its header
+    if (p.slots >> i & 1u) give_slot(first + i);
+}
+
+void registry::remove(const registry_ref& ref) noexcept { remove_all(&ref, 1); }
 
 void registry::remove_all(const std::vector<registry_ref>& refs) noexcept { remove_all(refs.data(), refs.size()); }
 

@@ -232,8 +232,8 @@ std::uint32_t parked_chain(const view& v, std::uint32_t head, std::uint32_t* slo
   return got;
 }
 
-std::uint32_t revive_entry(const view& v, std::uint32_t head, std::int64_t created_ns, std::string_view abs_path,
-                          std::string_view root) noexcept {
+std::uint32_t revive_entry(const view& v, std::uint32_t head, std::uint64_t kept, std::int64_t created_ns,
+                          std::string_view abs_path, std::string_view root) noexcept {
   entry_slot& s = v.slot(head);
   const std::uint32_t seen = s.state.load(std::memory_order_relaxed);
   // The stored path: in the head slot itself when it fits (no copy), else gathered.
@@ -249,8 +249,18 @@ std::uint32_t revive_entry(const view& v, std::uint32_t head, std::int64_t creat
                               abs_path[root.size()] == '/' && abs_path.substr(root.size() + 1) == stored
                         : abs_path == stored;
   if ((seen & 3u) != slot_free || !same || got != len || s.type != 0 || !(s.flags & flag_created)) return 0;
+  // Its chain, as the links in the slots now say: exactly the slots it kept, each free.
   std::uint32_t chain[max_chain];
   const std::uint32_t n = parked_chain(v, head, chain);
+  std::uint64_t seen_slots = 0;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint64_t bit = std::uint64_t(1) << (chain[k] % block_slots);
+    if (block_of(chain[k]) != block_of(head) || (seen_slots & bit) ||
+        (k > 0 && (v.cont(chain[k]).state.load(std::memory_order_relaxed) & 3u) != slot_free))
+      return 0;
+    seen_slots |= bit;
+  }
+  if (seen_slots != kept) return 0;
   for (std::uint32_t k = 1; k < n; ++k) {  // continuations first: the head's store publishes them
     cont_slot& c = v.cont(chain[k]);
     c.state.store(next_state(c.state.load(std::memory_order_relaxed), slot_cont), std::memory_order_release);

@@ -60,8 +60,10 @@ void read_in_memory(const std::uint8_t* data, std::size_t size) {
     std::uint32_t chain[f::max_chain];
     for (std::uint32_t b = 1; b < v.blocks; ++b)
       for (std::uint32_t i = 1; i < f::block_slots; ++i) {
-        (void)f::parked_chain(v, b * f::block_slots + i, chain);
-        (void)f::revive_entry(v, b * f::block_slots + i, 1, added, root.native());
+        const std::uint32_t n = f::parked_chain(v, b * f::block_slots + i, chain);
+        std::uint64_t kept = 0;
+        for (std::uint32_t k = 0; k < n; ++k) kept |= std::uint64_t(1) << (chain[k] % f::block_slots);
+        (void)f::revive_entry(v, b * f::block_slots + i, kept, 1, added, root.native());
       }
   }
   (void)f::read_v1(data, size, root.native());
@@ -100,8 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<d::raw_entry> es = reg->entries();
     const std::string added = (root / "fuzz-added").string();
     d::registry_ref ref = reg->add(added, boost_tempfm::entry_type::file, f::flag_created);
-    reg->park(ref);
-    if (reg->revive(ref, added) == 0) std::abort();  // its own slots: always revived
+    const d::parked_ref parked = reg->park(ref);
+    if (reg->revive(parked, added) == 0) std::abort();  // its own slots: always revived
     reg->remove(ref);
     boost_tempfm::sweep_options dry;
     dry.dry_run = true;

@@ -279,6 +279,27 @@ BOOST_AUTO_TEST_CASE(a_forgotten_name_gives_its_parked_entry_back) {
   BOOST_TEST(tfm::list_entries(m.root()).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_remembered_name_taken_again_and_again_keeps_no_registry_slot) {
+  scratch s;
+  const fs::path root = s.dir / "root";
+  tfm::temp_file_manager m("a_", root);
+  const fs::path dest = s.dir / "r.txt";
+  // 100 times: the remembered name is taken by someone else, so its parked entry is revived, the
+  // create fails (EEXIST) and the entry goes; a random name is saved and remembered instead. Were
+  // the failed ones' slots kept, they would fill a second block of 63.
+  fs::path name = save(m, dest, "0");
+  for (int i = 1; i <= 100; ++i) {
+    write_file(name, "theirs");
+    const fs::path next = save(m, dest, std::to_string(i));
+    BOOST_REQUIRE(next != name);
+    name = next;
+  }
+  BOOST_TEST(read_file(dest) == "100");
+  BOOST_TEST(tfm::list_entries(m.root()).empty());
+  const exec_result r = run_program(program("tempfm_test_lock"), {"blocks", root.string()});
+  BOOST_TEST(r.out == "1\n");
+}
+
 BOOST_AUTO_TEST_CASE(a_parked_entry_whose_slots_were_overwritten_is_not_published_again) {
   scratch s;
   tfm::temp_file_manager m("a_", s.dir / "root");
@@ -287,12 +308,14 @@ BOOST_AUTO_TEST_CASE(a_parked_entry_whose_slots_were_overwritten_is_not_publishe
   // Something writes over the parked entry in the registry file (which every process maps): one
   // character of its name changes.
   const fs::path file = tfm::registry_dir(m.root()) / "registry.v2";
+  // Its 16 random hex digits (".r.txt.<16 hex>.tmp"), short enough to lie in one slot.
   const std::string leaf = name.filename().string();
+  const std::string digits = leaf.substr(leaf.size() - 4 - 16, 16);
   const std::string bytes = read_file(file);
-  const std::size_t at = bytes.find(leaf);
+  const std::size_t at = bytes.find(digits);
   BOOST_REQUIRE(at != std::string::npos);
-  BOOST_REQUIRE(bytes.find(leaf, at + 1) == std::string::npos);
-  const std::size_t hex = at + leaf.size() - 5;  // the last of the 16 random hex digits
+  BOOST_REQUIRE(bytes.find(digits, at + 1) == std::string::npos);
+  const std::size_t hex = at + 15;  // the last of them
   const char other = bytes[hex] == '0' ? '1' : '0';
   {
     std::fstream out(TEMPFM_TEST_STREAM_NAME(file), std::ios::in | std::ios::out | std::ios::binary);

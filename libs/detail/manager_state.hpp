@@ -69,7 +69,7 @@ class manager_state {
   // remembered (create_in's `reusable`).
   struct staging {
     boost::filesystem::path name;
-    registry_ref parked;
+    parked_ref parked;
     registry* from = nullptr;  // parked's registry: given back there unless create_at took it
     staging() = default;
     staging(const staging&) = delete;
@@ -181,8 +181,10 @@ class manager_state {
   struct staging_slot {
     boost::filesystem::path dest;
     boost::filesystem::path staging;  // empty: none (or taken)
-    registry_ref parked;              // staging's registry entry, parked (registry::park)
-    std::uint32_t owner = 0;          // pid: a child after fork() never reuses its parent's names
+    parked_ref parked;                // staging's registry entry, parked (registry::park)
+    // current_instance() of the process that remembered it (not the pid, which a process forked
+    // later may have again): a child after fork() never reuses its parent's names or entries.
+    std::uint64_t owner = 0;
   };
   staging_slot staging_[4];
   std::size_t next_staging_ = 0;

@@ -187,11 +187,12 @@ std::uint32_t rewrite_identity(const view& v, std::uint32_t head, const identity
 // the same path again (registry::park). parked_chain: its slots, head first (its continuation
 // slots are found by the links left in them); returns how many. revive_entry: publishes it again,
 // created at created_ns (continuations first, then the head with one release store), if it is
-// still a parked file entry naming abs_path (stored relative to root or absolute); returns the
-// head's new state word, or 0 (nothing changed).
+// still a parked file entry naming abs_path (stored relative to root or absolute) in exactly the
+// slots `kept` (bit i: slot i of head's block) and those are free; returns the head's new state
+// word, or 0 (nothing changed).
 std::uint32_t parked_chain(const view& v, std::uint32_t head, std::uint32_t* slots) noexcept;
-std::uint32_t revive_entry(const view& v, std::uint32_t head, std::int64_t created_ns, std::string_view abs_path,
-                           std::string_view root) noexcept;
+std::uint32_t revive_entry(const view& v, std::uint32_t head, std::uint64_t kept, std::int64_t created_ns,
+                           std::string_view abs_path, std::string_view root) noexcept;
 
 // Withdraws the entry at head (and its continuation slots); returns how many slots were freed.
 // Only the slots' writer (the owner, or the adopter of a dead owner's block) calls it.

@@ -29,6 +29,13 @@ struct registry_ref {
   std::uint32_t slot = 0;  // its head slot; 0: not registered
 };
 
+// A parked entry of this process (registry::park): its head slot, and which slots of the head's
+// block it kept (bit i: slot i of that block; a chain never leaves its block).
+struct parked_ref {
+  std::uint32_t slot = 0;  // 0: none
+  std::uint64_t slots = 0;
+};
+
 // An entry as read from the registry.
 struct raw_entry {
   std::uint32_t slot = 0;
@@ -87,15 +94,17 @@ class registry {
     return std::uint64_t(ref.slot) << 32 | format::rewrite_identity(mapped_view(), ref.slot, id);
   }
   // Parking, for a path this process makes again and again (an atomic save's staging name): park
-  // withdraws the entry as remove() does but keeps its slots, unchanged, for the same path;
-  // revive publishes it again for abs_path, created now, with no lock and no copy of the path (0,
-  // nothing done, if its slots no longer hold a parked entry of abs_path: unpark it then); unpark
-  // gives the slots back (what remove() does with them). Only the thread that holds the ref calls
-  // park and revive; a parked ref is revived or unparked once (after fork, the child's unpark of
-  // the parent's ref does nothing). revive returns the mark of the entry (see mark_of).
-  void park(const registry_ref& ref) noexcept;
-  std::uint64_t revive(const registry_ref& ref, const std::string& abs_path) noexcept;
-  void unpark(const registry_ref& ref) noexcept;
+  // withdraws the entry as remove() does but keeps the slots it frees, unchanged, for the same
+  // path, and says which; revive publishes it again for abs_path, created now, with no free list
+  // and no copy of the path (0, nothing done, if those slots no longer hold exactly a parked entry
+  // of abs_path: unpark it then); unpark gives those slots back (what remove() does with them),
+  // only those, each once. All three under mu_, like every change of this process's slots that its
+  // own listings may read. Only the thread that holds the parked_ref calls park and revive; a
+  // parked ref is revived or unparked once (after fork, the child's unpark of the parent's ref does
+  // nothing). revive returns the mark of the entry (see mark_of).
+  parked_ref park(const registry_ref& ref) noexcept;
+  std::uint64_t revive(const parked_ref& p, const std::string& abs_path) noexcept;
+  void unpark(const parked_ref& p) noexcept;
   // Forgets entries of this process. Never throws; refs that are not this process's are ignored.
   void remove(const registry_ref& ref) noexcept;
   void remove_all(const std::vector<registry_ref>& refs) noexcept;
