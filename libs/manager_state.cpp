@@ -325,7 +325,8 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
       }
       if (slot) {
         // Parked before the slot shows it: another thread may take the name (and revive the
-        // entry) as soon as the lock is given back. (park takes no lock: one exchange.)
+        // entry) as soon as the lock is given back. (park takes the registry's lock inside this
+        // one: the order every path that holds both takes them in.)
         const parked_ref kept = registry_->park(ref);
         slot->staging.swap(*name);
         // What the slot held (a name this save did not reuse, or another destination's) is
