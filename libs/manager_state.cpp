@@ -34,6 +34,15 @@ std::uint64_t self_instance() noexcept {
 
 registry_mark mark_of(const registry& r, const registry_ref& ref) noexcept { return {r.base(), r.mark_of(ref)}; }
 
+// Unregisters an entry whose path was removed (or released, or never made): the signal handler
+// stops removing the path first, but frees the registry entry itself should it run before the
+// registry removal (signal_forget_path), so no entry is left behind.
+void unregister(registry& r, signal_node* sig, const registry_ref& ref) noexcept {
+  signal_forget_path(sig);
+  r.remove(ref);
+  signal_detach(sig);
+}
+
 // Registers a name in the registry before create_unique makes it, and unregisters it if it
 // could not be made. Also publishes it for install_signal_cleanup()'s handler before it exists, and
 // holds a creation window (signal_list.hpp) from then until the object exists, so that the handler
@@ -62,9 +71,8 @@ class registering_observer : public create_observer {
   void after_create(const boost::filesystem::path& p, platform::handle) override { settle_window(p); }
   void not_created(const boost::filesystem::path&) noexcept override {
     window_.leave();
-    signal_detach(sig);
+    unregister(r_, sig, ref);
     sig = nullptr;
-    r_.remove(ref);
     ref = registry_ref{};
   }
   registry_ref ref;
@@ -272,10 +280,10 @@ manager_state::made manager_state::track_created(created c, entry_type kind, reg
     slab_[static_cast<std::uint32_t>(id)].reusable = reusable;
     return {std::move(c.path), id, c.fd};
   } catch (...) {
-    signal_detach(sig);
+    signal_forget_path(sig);
     (void)platform::close(c.fd);
     (void)remove_tree(c.path, false);
-    registry_->remove(ref);
+    unregister(*registry_, sig, ref);
     throw;
   }
 }
@@ -339,8 +347,10 @@ void manager_state::settle(std::uint64_t id, bool gone, const boost::filesystem:
     }
     release(index);
   }
-  signal_detach(sig);
-  if (!parked) registry_->remove(ref);
+  if (parked)
+    signal_detach(sig);  // withdrawn already (parked under the lock)
+  else
+    unregister(*registry_, sig, ref);
   if (evicted.slot) registry_->unpark(evicted);
 }
 
@@ -364,8 +374,7 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_type 
     sig = signal_attach(platform::path_bytes(p), mark_of(*registry_, ref));
     std::lock_guard<std::mutex> g(mu_);
     if (tracked(p) >= 0) {  // another thread tracked it meanwhile
-      signal_detach(sig);
-      registry_->remove(ref);
+      unregister(*registry_, sig, ref);
       return;
     }
     // A registered path inherited through fork stays the parent's entry: this one is ours.
@@ -377,8 +386,7 @@ void manager_state::track_existing(const boost::filesystem::path& p, entry_type 
     if (free_.empty()) free_.reserve(slab_.size() + 1);
     (void)insert(p, kind, ref, sig, true);
   } catch (...) {
-    signal_detach(sig);
-    registry_->remove(ref);
+    unregister(*registry_, sig, ref);
     throw;
   }
 }
@@ -394,8 +402,7 @@ bool manager_state::untrack(const boost::filesystem::path&, std::uint64_t id) no
     sig = e->sig;
     release(static_cast<std::uint32_t>(id));
   }
-  signal_detach(sig);
-  if (ref.slot) registry_->remove(ref);
+  unregister(*registry_, sig, ref);  // no registry removal for the parent's entry (ref 0)
   return true;
 }
 
@@ -431,8 +438,7 @@ boost::system::error_code manager_state::remove_one(const boost::filesystem::pat
     }
     release(index);
   }
-  signal_detach(sig);
-  registry_->remove(ref);
+  unregister(*registry_, sig, ref);
   return {};
 }
 
@@ -511,8 +517,9 @@ std::vector<removal_failure> manager_state::remove_all(cleanup_reason why) noexc
       release(order[k].second);
     }
   }
-  for (signal_node* n : detach) signal_detach(n);
+  for (signal_node* n : detach) signal_forget_path(n);  // then as unregister() does, for all at once
   registry_->remove_all(removed);
+  for (signal_node* n : detach) signal_detach(n);
   return failures;
 }
 

@@ -33,6 +33,12 @@ void signal_mark(signal_node* n, const registry_mark& mark) noexcept;
 // Withdraws it (the path was removed, released or is about to be removed normally).
 void signal_detach(signal_node* n) noexcept;
 
+// The first half of signal_detach: the handler no longer removes the path, but still frees the
+// registry entry of its mark. For removals: forget the path, remove the registry entry, detach; a
+// handler that runs in between frees the entry (if it is still the one marked), so it is never
+// left behind.
+void signal_forget_path(signal_node* n) noexcept;
+
 // A creation in progress in this thread: opened once the new path is published (its node holds
 // the path and its registry entry), closed once the object exists and the node says exactly what is
 // there (path, and the registry entry as it now is). Nothing inside may wait for a lock: the handler

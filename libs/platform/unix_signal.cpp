@@ -195,8 +195,11 @@ void on_signal(int sig, siginfo_t* info, void* ctx) {
   wait_for_creations();                               // and those in flight are published
   for (signal_node* n = head.load(std::memory_order_acquire); n; n = n->next.load(std::memory_order_acquire)) {
     if (n->owner.load(std::memory_order_acquire) != self) continue;  // inherited through fork
-    if (char* p = n->path.exchange(nullptr, std::memory_order_acq_rel))  // never freed here
-      if (remove_in_handler(p)) free_registry_entry(n);  // a failure stays in the registry: swept later
+    // The path is never freed here. A node with a mark and no path: its path was removed and its
+    // registry entry is being removed (signal_forget_path); free_registry_entry frees it if it is
+    // still the one marked. A removal that fails stays in the registry: swept later.
+    char* p = n->path.exchange(nullptr, std::memory_order_acq_rel);
+    if (!p || remove_in_handler(p)) free_registry_entry(n);
   }
   const struct sigaction& prev = previous[sig];
   if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) {
@@ -277,9 +280,11 @@ signal_node* signal_attach(const std::string& path, const registry_mark& mark) {
     } while (!head.compare_exchange_weak(h, n, std::memory_order_release, std::memory_order_relaxed));
   }
   n->owner.store(current_process().pid, std::memory_order_release);
+  // The path before the mark: a node the handler finds with a mark and no path is one whose path
+  // was forgotten (signal_forget_path), never one half attached.
+  n->path.store(copy, std::memory_order_release);
   n->reg_base.store(mark.base, std::memory_order_release);
   n->reg.store(mark.slot_seen, std::memory_order_release);
-  n->path.store(copy, std::memory_order_release);
   return n;
 }
 
@@ -288,6 +293,10 @@ void signal_mark(signal_node* n, const registry_mark& mark) noexcept {
   n->reg.store(0, std::memory_order_release);
   n->reg_base.store(mark.base, std::memory_order_release);
   n->reg.store(mark.slot_seen, std::memory_order_release);
+}
+
+void signal_forget_path(signal_node* n) noexcept {
+  if (n) delete[] n->path.exchange(nullptr, std::memory_order_acq_rel);
 }
 
 void signal_detach(signal_node* n) noexcept {

@@ -57,6 +57,8 @@ void signal_mark(signal_node*, const registry_mark&) noexcept {}
 
 void signal_detach(signal_node*) noexcept {}
 
+void signal_forget_path(signal_node*) noexcept {}
+
 bool creation_window::enter() noexcept {
   open_ = true;
   return true;
