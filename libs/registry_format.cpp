@@ -248,7 +248,9 @@ std::uint32_t revive_entry(const view& v, std::uint32_t head, std::uint64_t kept
                         ? abs_path.size() == root.size() + 1 + got && abs_path.substr(0, root.size()) == root &&
                               abs_path[root.size()] == '/' && abs_path.substr(root.size() + 1) == stored
                         : abs_path == stored;
-  if ((seen & 3u) != slot_free || !same || got != len || s.type != 0 || !(s.flags & flag_created)) return 0;
+  if ((seen & 3u) != slot_free || !same || got != len || s.type != static_cast<std::uint8_t>(entry_type::file) ||
+      !(s.flags & flag_created))
+    return 0;
   // Its chain, as the links in the slots now say: exactly the slots it kept, each free.
   std::uint32_t chain[max_chain];
   const std::uint32_t n = parked_chain(v, head, chain);
